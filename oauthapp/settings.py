@@ -1,0 +1,357 @@
+"""config.yml -> one typed, validated settings object."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from limits import parse as parse_rate_limit
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+T = TypeVar("T")
+
+DEFAULTS: dict[str, Any] = {
+    "database": {"url": "sqlite:///var/oauthapp.sqlite"},
+    "secret_key_file": "var/secret_key",
+    "oauth2_server": {
+        "issuer": "http://localhost:5000",
+        "authorization_server": {
+            "private_key": "var/oauth_private.key",
+            "access_token_lifetime": 3600,
+            "refresh_token_lifetime": 2592000,
+            "enable_refresh_token": True,
+            "refresh_token_reuse_detection": True,
+            "signing_algorithm": "RS256",
+            "cors": {"allow_origins": [], "allow_headers": [], "preflight_max_age": 600},
+        },
+        "resource_server": {"public_key": "var/oauth_public.key"},
+    },
+    "security": {"failed_login_limit": 10},
+    "rate_limit": {"storage_url": "memory://", "token_endpoint": "60/minute"},
+    "mail": {
+        "sender": "oauthapp <no-reply@localhost>",
+        "server": "",
+        "port": 25,
+        "use_tls": False,
+        "username": "",
+        "password": "",
+    },
+}
+
+
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+    def __init__(self, key: str, problem: str, source: str = "config") -> None:
+        super().__init__(f"{source}: invalid value for '{key}': {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class CorsSettings:
+    allow_origins: tuple[str, ...]
+    allow_headers: tuple[str, ...]
+    preflight_max_age: int
+
+
+@dataclass(frozen=True)
+class AuthorizationServerSettings:
+    private_key: Path
+    access_token_lifetime: int
+    refresh_token_lifetime: int
+    enable_refresh_token: bool
+    refresh_token_reuse_detection: bool
+    signing_algorithm: str
+    cors: CorsSettings
+
+
+@dataclass(frozen=True)
+class OAuth2ServerSettings:
+    issuer: str
+    authorization_server: AuthorizationServerSettings
+    public_key: Path
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    sender: str
+    server: str
+    port: int
+    use_tls: bool
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key_file: Path
+    oauth2_server: OAuth2ServerSettings
+    failed_login_limit: int
+    rate_limit_storage_url: str
+    rate_limit_token_endpoint: str
+    mail: MailSettings
+    base_dir: Path
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read config.yml (or $OAUTHAPP_CONFIG), apply overrides and environment, validate."""
+    env = os.environ if environ is None else environ
+    named = env.get("OAUTHAPP_CONFIG")
+    path = Path(named or ROOT / "config.yml").resolve()
+    if named and not path.is_file():
+        raise SettingsError("OAUTHAPP_CONFIG", f"no such file: {path}", "environment")
+    raw = _read_yaml(path)
+    merged = _merge(DEFAULTS, raw, str(path))
+    if overrides:
+        merged = _merge(merged, overrides, "overrides")
+    if env.get("OAUTHAPP_DATABASE_URL"):
+        merged["database"]["url"] = env["OAUTHAPP_DATABASE_URL"]
+    if env.get("OAUTHAPP_REDIS_URL"):
+        merged["rate_limit"]["storage_url"] = env["OAUTHAPP_REDIS_URL"]
+    return _Parser(merged, path.parent, str(path)).settings()
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SettingsError("(file)", f"cannot read {path}: {exc}", str(path)) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SettingsError("(file)", "the file must hold a mapping of keys", str(path))
+    return data
+
+
+def _merge(
+    base: Mapping[str, Any], extra: Mapping[str, Any], source: str, prefix: str = ""
+) -> dict[str, Any]:
+    """Deep-merge extra into a copy of base; keys unknown to base are refused."""
+    result = {key: dict(value) if isinstance(value, dict) else value for key, value in base.items()}
+    for key, value in extra.items():
+        name = f"{prefix}{key}"
+        if key not in base:
+            raise SettingsError(name, "unknown key", source)
+        if isinstance(base[key], dict):
+            if value is None:
+                continue
+            if not isinstance(value, Mapping):
+                raise SettingsError(name, "must be a mapping of keys", source)
+            result[key] = _merge(base[key], value, source, f"{name}.")
+        else:
+            result[key] = value
+    return result
+
+
+class _Parser:
+    """Turns the merged mapping into Settings, naming the key of any invalid value."""
+
+    def __init__(self, data: dict[str, Any], base_dir: Path, source: str) -> None:
+        self.data = data
+        self.base_dir = base_dir
+        self.source = source
+
+    def get(self, key: str, check: Callable[[Any], T], problem: str) -> T:
+        value: Any = self.data
+        for part in key.split("."):
+            value = value[part]
+        try:
+            return check(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(key, f"{problem} (got {value!r})", self.source) from exc
+
+    def settings(self) -> Settings:
+        auth = "oauth2_server.authorization_server"
+        return Settings(
+            database_url=self.get("database.url", self.database_url, "must be a SQLAlchemy URL"),
+            secret_key_file=self.get("secret_key_file", self.path, "must be a file path"),
+            oauth2_server=OAuth2ServerSettings(
+                issuer=self.get("oauth2_server.issuer", _issuer, "must be an http(s) URL"),
+                authorization_server=AuthorizationServerSettings(
+                    private_key=self.get(f"{auth}.private_key", self.path, "must be a file path"),
+                    access_token_lifetime=self.get(
+                        f"{auth}.access_token_lifetime", _positive_int, "must be a positive integer"
+                    ),
+                    refresh_token_lifetime=self.get(
+                        f"{auth}.refresh_token_lifetime",
+                        _positive_int,
+                        "must be a positive integer",
+                    ),
+                    enable_refresh_token=self.get(
+                        f"{auth}.enable_refresh_token", _bool, "must be true or false"
+                    ),
+                    refresh_token_reuse_detection=self.get(
+                        f"{auth}.refresh_token_reuse_detection", _bool, "must be true or false"
+                    ),
+                    signing_algorithm=self.get(
+                        f"{auth}.signing_algorithm",
+                        _algorithm,
+                        f"must be one of {', '.join(SIGNING_ALGORITHMS)}",
+                    ),
+                    cors=self.cors(f"{auth}.cors"),
+                ),
+                public_key=self.get(
+                    "oauth2_server.resource_server.public_key", self.path, "must be a file path"
+                ),
+            ),
+            failed_login_limit=self.get(
+                "security.failed_login_limit",
+                _non_negative_int,
+                "must be a whole number, 0 or more",
+            ),
+            rate_limit_storage_url=self.get(
+                "rate_limit.storage_url", _storage_url, "must be memory:// or redis://…"
+            ),
+            rate_limit_token_endpoint=self.get(
+                "rate_limit.token_endpoint", _rate, "must be a rate such as '60/minute'"
+            ),
+            mail=self.mail(),
+            base_dir=self.base_dir,
+        )
+
+    def cors(self, key: str) -> CorsSettings:
+        return CorsSettings(
+            allow_origins=self.get(
+                f"{key}.allow_origins", _origins, 'must be "*" or a list of origins'
+            ),
+            allow_headers=self.get(
+                f"{key}.allow_headers", _header_names, "must be a list of header names"
+            ),
+            preflight_max_age=self.get(
+                f"{key}.preflight_max_age", _non_negative_int, "must be seconds, 0 or more"
+            ),
+        )
+
+    def mail(self) -> MailSettings:
+        return MailSettings(
+            sender=self.get("mail.sender", _non_empty_str, "must be a sender address"),
+            server=self.get("mail.server", _str, "must be a host name or empty"),
+            port=self.get("mail.port", _port, "must be a port number (1-65535)"),
+            use_tls=self.get("mail.use_tls", _bool, "must be true or false"),
+            username=self.get("mail.username", _str, "must be a string"),
+            password=self.get("mail.password", _str, "must be a string"),
+        )
+
+    def path(self, value: Any) -> Path:
+        text = _non_empty_str(value)
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def database_url(self, value: Any) -> str:
+        try:
+            url = make_url(_non_empty_str(value))
+        except ArgumentError as exc:
+            raise ValueError(str(exc)) from exc
+        if url.drivername in ("postgres", "postgresql"):
+            url = url.set(drivername="postgresql+psycopg")
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite and postgresql are supported")
+        if backend == "sqlite" and url.database and url.database != ":memory:":
+            database = Path(url.database)
+            if not database.is_absolute():
+                url = url.set(database=str((self.base_dir / database).resolve()))
+        return url.render_as_string(hide_password=False)
+
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _non_empty_str(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        raise ValueError("empty")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("not a boolean")
+    return value
+
+
+def _non_negative_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("not an integer")
+    if value < 0:
+        raise ValueError("negative")
+    return value
+
+
+def _positive_int(value: Any) -> int:
+    if _non_negative_int(value) == 0:
+        raise ValueError("zero")
+    return int(value)
+
+
+def _port(value: Any) -> int:
+    port = _positive_int(value)
+    if port > 65535:
+        raise ValueError("too large")
+    return port
+
+
+def _issuer(value: Any) -> str:
+    text = _non_empty_str(value).rstrip("/")
+    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", text):
+        raise ValueError("not an http(s) URL without query or fragment")
+    return text
+
+
+def _algorithm(value: Any) -> str:
+    if value not in SIGNING_ALGORITHMS:
+        raise ValueError("unknown algorithm")
+    return str(value)
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise TypeError("not a list")
+    origins = tuple(_non_empty_str(item).rstrip("/") for item in items)
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ValueError(f"not an origin: {origin}")
+    return origins
+
+
+def _header_names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    names = tuple(_non_empty_str(item) for item in value)
+    if any(not re.match(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", name) for name in names):
+        raise ValueError("not a header name")
+    return names
+
+
+def _storage_url(value: Any) -> str:
+    text = _non_empty_str(value)
+    if not re.match(r"^(memory|redis|rediss|redis\+unix)://", text):
+        raise ValueError("unsupported storage")
+    return text
+
+
+def _rate(value: Any) -> str:
+    text = _non_empty_str(value)
+    parse_rate_limit(text)
+    return text
