@@ -1,0 +1,22 @@
+"""SQLAlchemy 2.0 typed models."""
+
+from oauthapp.models.accounts import CustomerUser, Organization, Role, User, UserRole
+from oauthapp.models.applications import Grant, Kind, OAuthApplication, owner_key_for
+from oauthapp.models.base import Base, utcnow
+from oauthapp.models.tokens import RefreshToken, RevokedAccessToken
+
+__all__ = [
+    "Base",
+    "CustomerUser",
+    "Grant",
+    "Kind",
+    "OAuthApplication",
+    "Organization",
+    "RefreshToken",
+    "RevokedAccessToken",
+    "Role",
+    "User",
+    "UserRole",
+    "owner_key_for",
+    "utcnow",
+]

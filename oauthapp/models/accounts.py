@@ -1,0 +1,106 @@
+"""Organizations, back-office users with roles per organization, and customer users."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from oauthapp.models.base import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMINISTRATOR = "ADMINISTRATOR"
+    USER = "USER"
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_global: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.name!r}>"
+
+
+class Account:
+    """What users and customer users share: password, switches and the lockout counter."""
+
+    password_hash: Mapped[str] = mapped_column(String(255))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class User(Account, Base):
+    """A back-office user."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(255), unique=True)
+    email: Mapped[str] = mapped_column(String(255), index=True)
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.username
+
+    def role_in(self, organization_id: int) -> Role | None:
+        """The user's role in that organization, if any."""
+        for role in self.roles:
+            if role.organization_id == organization_id:
+                return Role(role.role)
+        return None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r}>"
+
+
+class UserRole(Base):
+    """A back-office user's role in one organization."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint("role IN ('ADMINISTRATOR', 'USER')", name="role"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32), default=Role.USER.value)
+    user: Mapped[User] = relationship(back_populates="roles")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class CustomerUser(Account, Base):
+    """A storefront user; logs in by email and belongs to one organization."""
+
+    __tablename__ = "customer_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def __repr__(self) -> str:
+        return f"<CustomerUser {self.id} {self.email!r}>"
