@@ -1,0 +1,215 @@
+"""Signing keys: generation, checks, a status for the back-office, and a per-process key ring."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import stat
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+from flask import Flask, current_app
+
+KEYS_MISSING_WARNING = (
+    "OAuth authorization is not available as encryption keys configuration was not complete. "
+    "Please contact your administrator."
+)
+KEY_MODE_WARNING = (
+    "The OAuth private key file is readable by other users of the server: "
+    "its permissions should be 0600."
+)
+_EXTENSION = "oauthapp.keys"
+
+
+class KeyFileError(Exception):
+    """The key files are missing, unreadable or unusable."""
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """What an operator or the back-office needs to know about the key files."""
+
+    problems: tuple[str, ...] = ()
+    mode_ok: bool = True
+
+    @property
+    def available(self) -> bool:
+        return not self.problems
+
+    @property
+    def ok(self) -> bool:
+        return self.available and self.mode_ok
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings shown on back-office pages."""
+        messages = [] if self.available else [KEYS_MISSING_WARNING]
+        if not self.mode_ok:
+            messages.append(KEY_MODE_WARNING)
+        return messages
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The loaded key pair: what signing and verifying tokens need."""
+
+    algorithm: str
+    kid: str
+    private_key: PrivateKeyTypes
+    public_key: PublicKeyTypes
+    jwk: dict[str, str] = field(repr=False)
+
+
+def generate_private_key(algorithm: str) -> PrivateKeyTypes:
+    """A new private key for the signing algorithm: RSA 2048, P-256 or Ed25519."""
+    if algorithm == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if algorithm == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def generate_keys(private_path: Path, public_path: Path, algorithm: str) -> bool:
+    """Write a new key pair if neither file exists; True if written, False if both existed."""
+    existing = [path for path in (private_path, public_path) if path.exists()]
+    if len(existing) == 1:
+        raise KeyFileError(f"Only one key file exists ({existing[0]}); nothing was changed.")
+    if existing:
+        return False
+    key = generate_private_key(algorithm)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    _write(private_path, private_pem, 0o600)
+    _write(public_path, public_pem, 0o644)
+    return True
+
+
+def _write(path: Path, content: bytes, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    os.chmod(path, mode)  # the umask may have narrowed it
+
+
+def check_keys(private_path: Path, public_path: Path, algorithm: str) -> KeyStatus:
+    """Every problem with the key files, in the words an operator needs."""
+    problems: list[str] = []
+    mode_ok = True
+    for label, path in (("private", private_path), ("public", public_path)):
+        if not path.exists():
+            problems.append(f"The {label} key file {path} does not exist.")
+        elif not os.access(path, os.R_OK) or not path.is_file():
+            problems.append(f"The {label} key file {path} cannot be read.")
+    if private_path.is_file():
+        mode_ok = stat.S_IMODE(private_path.stat().st_mode) == 0o600
+    if not problems:
+        try:
+            load_keyring(private_path, public_path, algorithm)
+        except KeyFileError as exc:
+            problems.append(str(exc))
+    return KeyStatus(problems=tuple(problems), mode_ok=mode_ok)
+
+
+def load_keyring(private_path: Path, public_path: Path, algorithm: str) -> KeyRing:
+    """Parse both key files and check that they form a pair fit for the algorithm."""
+    try:
+        private_key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+        public_key = serialization.load_pem_public_key(public_path.read_bytes())
+    except (OSError, ValueError, TypeError) as exc:
+        raise KeyFileError(f"The key files cannot be loaded: {exc}") from exc
+    if not _fits(private_key, algorithm):
+        raise KeyFileError(f"The private key {private_path} is not a key for {algorithm}.")
+    if _public_bytes(private_key.public_key()) != _public_bytes(public_key):
+        raise KeyFileError(f"The public key {public_path} does not belong to the private key.")
+    jwk = public_jwk(public_key, algorithm)
+    return KeyRing(algorithm, jwk["kid"], private_key, public_key, jwk)
+
+
+def _fits(key: PrivateKeyTypes, algorithm: str) -> bool:
+    if algorithm == "ES256":
+        return isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1)
+    if algorithm == "EdDSA":
+        return isinstance(key, ed25519.Ed25519PrivateKey)
+    return isinstance(key, rsa.RSAPrivateKey) and key.key_size >= 2048
+
+
+def _public_bytes(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _int_b64(number: int) -> str:
+    return _b64(number.to_bytes((number.bit_length() + 7) // 8 or 1, "big"))
+
+
+def public_jwk(key: PublicKeyTypes, algorithm: str) -> dict[str, str]:
+    """The public key as a JWK, with its RFC 7638 thumbprint as kid."""
+    members: dict[str, str]
+    if isinstance(key, rsa.RSAPublicKey):
+        numbers = key.public_numbers()
+        members = {"e": _int_b64(numbers.e), "kty": "RSA", "n": _int_b64(numbers.n)}
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        point = key.public_numbers()
+        members = {"crv": "P-256", "kty": "EC", "x": _b64(point.x.to_bytes(32, "big")),
+                   "y": _b64(point.y.to_bytes(32, "big"))}  # fmt: skip
+    elif isinstance(key, ed25519.Ed25519PublicKey):
+        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        members = {"crv": "Ed25519", "kty": "OKP", "x": _b64(raw)}
+    else:
+        raise KeyFileError("Unsupported public key type.")
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    kid = _b64(hashlib.sha256(canonical).digest())
+    return {**members, "kid": kid, "use": "sig", "alg": algorithm}
+
+
+class Keys:
+    """Per-process access to the key files: a cheap status, and keys loaded once."""
+
+    def __init__(self, private_path: Path, public_path: Path, algorithm: str) -> None:
+        self.private_path = private_path
+        self.public_path = public_path
+        self.algorithm = algorithm
+        self._ring: KeyRing | None = None
+        self._lock = threading.Lock()
+
+    def status(self) -> KeyStatus:
+        """The current state of the files (checked on each call; the back-office shows it)."""
+        return check_keys(self.private_path, self.public_path, self.algorithm)
+
+    def ring(self) -> KeyRing:
+        """The key pair, loaded on first use and kept for the life of the process."""
+        if self._ring is None:
+            with self._lock:
+                if self._ring is None:
+                    self._ring = load_keyring(self.private_path, self.public_path, self.algorithm)
+        return self._ring
+
+    def forget(self) -> None:
+        """Drop the loaded keys so the next use reads the files again."""
+        self._ring = None
+
+
+def init_app(app: Flask, private_path: Path, public_path: Path, algorithm: str) -> None:
+    app.extensions[_EXTENSION] = Keys(private_path, public_path, algorithm)
+
+
+def keys() -> Keys:
+    """The current application's keys."""
+    found: Keys = current_app.extensions[_EXTENSION]
+    return found

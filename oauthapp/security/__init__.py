@@ -1,0 +1,1 @@
+"""Password hashing, secret hashing and account lockout."""

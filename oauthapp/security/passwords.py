@@ -1,0 +1,51 @@
+"""User passwords: argon2id hashes, verified in constant time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import Flask, current_app
+
+MIN_PASSWORD_LENGTH = 8
+_EXTENSION = "oauthapp.password_hasher"
+
+
+def init_app(app: Flask) -> None:
+    """Build the hasher once; OAUTHAPP_ARGON2 may tune its cost (tests make it cheap)."""
+    params: dict[str, Any] = app.config.get("OAUTHAPP_ARGON2", {})
+    hasher = PasswordHasher(**params)
+    app.extensions[_EXTENSION] = hasher
+    # Verifying against this keeps the time of a login for an unknown user like any other.
+    app.extensions[_EXTENSION + ".dummy"] = hasher.hash("not a real password")
+
+
+def _hasher() -> PasswordHasher:
+    hasher: PasswordHasher = current_app.extensions[_EXTENSION]
+    return hasher
+
+
+def check_password_policy(password: str) -> str | None:
+    """The reason a new password is refused, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must have at least {MIN_PASSWORD_LENGTH} characters."
+    if "\x00" in password:
+        return "Password must not contain NUL characters."
+    return None
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches; an absent hash costs the same time and fails."""
+    hasher = _hasher()
+    stored = password_hash or current_app.extensions[_EXTENSION + ".dummy"]
+    try:
+        matched = hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return bool(matched) and password_hash is not None
