@@ -1,0 +1,139 @@
+"""oauthapp: an OAuth 2.0 server with a back-office for OAuth applications."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from oauthapp.settings import ROOT, Settings, SettingsError, load_settings
+
+__all__ = ["Settings", "SettingsError", "create_app", "get_settings"]
+
+_SETTINGS = "oauthapp.settings"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    overrides: lower-case keys are merged over config.yml (same nesting); upper-case keys
+    are set on Flask's config as they are.
+    """
+    overrides = overrides or {}
+    settings = load_settings({k: v for k, v in overrides.items() if not k.isupper()})
+    app = Flask(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static")
+    )
+    configure(app, settings, {k: v for k, v in overrides.items() if k.isupper()})
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def get_settings() -> Settings:
+    """The settings of the current application."""
+    settings: Settings = current_app.extensions[_SETTINGS]
+    return settings
+
+
+def configure(app: Flask, settings: Settings, flask_overrides: Mapping[str, Any]) -> None:
+    app.extensions[_SETTINGS] = settings
+    app.config.update(
+        SECRET_KEY=load_secret_key(settings.secret_key_file),
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        SESSION_COOKIE_NAME="oauthapp_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url,
+        RATELIMIT_HEADERS_ENABLED=False,
+        MAIL_DEFAULT_SENDER=settings.mail.sender,
+        MAIL_SERVER=settings.mail.server or "localhost",
+        MAIL_PORT=settings.mail.port,
+        MAIL_USE_TLS=settings.mail.use_tls,
+        MAIL_USERNAME=settings.mail.username or None,
+        MAIL_PASSWORD=settings.mail.password or None,
+    )
+    app.config.update(flask_overrides)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    return {}
+
+
+def load_secret_key(path: Path) -> str:
+    """Read the Flask secret key, creating the file (mode 0600) on first start."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first; read theirs
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError("secret_key_file", f"cannot read {path}: {exc}") from exc
+    if len(key) < 32:
+        raise SettingsError("secret_key_file", f"{path} holds fewer than 32 characters")
+    return key
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite enforces ON DELETE rules only when asked to, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    from oauthapp import keys
+    from oauthapp.accounts.session import init_login
+    from oauthapp.extensions import csrf, db, limiter, mail, migrate
+    from oauthapp.security import headers, passwords
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    init_login(app)
+    passwords.init_app(app)
+    headers.init_app(app)
+    auth = settings.oauth2_server.authorization_server
+    keys.init_app(app, auth.private_key, settings.oauth2_server.public_key, auth.signing_algorithm)
+
+
+def register_blueprints(app: Flask) -> None:
+    from oauthapp.accounts.views import blueprint as accounts
+
+    app.register_blueprint(accounts)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from oauthapp.errors import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from oauthapp.cli import init_app
+
+    init_app(app)

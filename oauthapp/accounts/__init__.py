@@ -1,0 +1,1 @@
+"""Accounts: login, logout, the back-office home, users and customer users."""

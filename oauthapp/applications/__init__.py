@@ -1,0 +1,1 @@
+"""OAuth applications: creation, switches and lookups."""

@@ -1,0 +1,138 @@
+"""OAuth applications: plain service functions, one commit per use case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from oauthapp.accounts.service import NAME_MAX
+from oauthapp.exceptions import Conflict, InvalidInput, NotFound
+from oauthapp.extensions import db
+from oauthapp.models import (
+    CustomerUser,
+    Grant,
+    Kind,
+    OAuthApplication,
+    Organization,
+    User,
+    owner_key_for,
+)
+from oauthapp.security.credentials import generate_client_id, generate_secret, hash_secret
+
+DUPLICATE_NAME = "An application with this name already exists for this organization and owner."
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    """A just-created application and its plain secret, which exists only in this object."""
+
+    application: OAuthApplication
+    client_secret: str
+
+
+def clean_application_name(value: str) -> str:
+    """The stripped name, or InvalidInput with the reason."""
+    name = (value or "").strip()
+    if not name:
+        raise InvalidInput("Application Name must not be blank.", "name")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"Application Name must be at most {NAME_MAX} characters long.", "name")
+    if any(ord(char) < 32 for char in name):
+        raise InvalidInput("Application Name must not contain control characters.", "name")
+    return name
+
+
+def check_owner(
+    kind: Kind, grant: Grant, organization: Organization, owner: User | CustomerUser | None
+) -> None:
+    """Client-credentials apps need an owner of the right kind in the organization; others none."""
+    if grant == Grant.PASSWORD:
+        if owner is not None:
+            raise InvalidInput("Password applications have no owner.", "owner")
+        return
+    if owner is None:
+        raise InvalidInput("Client Credentials applications need an owner.", "owner")
+    expected = User if kind == Kind.BACKOFFICE else CustomerUser
+    if not isinstance(owner, expected):
+        raise InvalidInput(
+            "Back-office applications are owned by users."
+            if kind == Kind.BACKOFFICE
+            else "Storefront applications are owned by customer users.",
+            "owner",
+        )
+    member = (
+        owner.role_in(organization.id) is not None
+        if isinstance(owner, User)
+        else owner.organization_id == organization.id
+    )
+    if not member:
+        raise InvalidInput("The owner does not belong to the selected organization.", "owner")
+
+
+def create_application(
+    organization: Organization,
+    name: str,
+    grant: Grant | str,
+    kind: Kind | str = Kind.BACKOFFICE,
+    owner: User | CustomerUser | None = None,
+    active: bool = True,
+) -> NewApplication:
+    """A new application with a fresh client id and secret; the secret is stored only hashed."""
+    try:
+        grant, kind = Grant(grant), Kind(kind)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), "grant") from exc
+    name = clean_application_name(name)
+    check_owner(kind, grant, organization, owner)
+    owner_key = owner_key_for(owner)
+    if _name_taken(organization, kind, owner_key, name):
+        raise Conflict(DUPLICATE_NAME, "name")
+    secret = generate_secret()
+    application = OAuthApplication(
+        organization=organization,
+        kind=kind.value,
+        grant_type=grant.value,
+        name=name,
+        active=active,
+        client_id=generate_client_id(),
+        secret_hash=hash_secret(secret),
+        user=owner if isinstance(owner, User) else None,
+        customer_user=owner if isinstance(owner, CustomerUser) else None,
+        owner_key=owner_key,
+    )
+    db.session.add(application)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent create with the same name won the race
+        db.session.rollback()
+        raise Conflict(DUPLICATE_NAME, "name") from exc
+    return NewApplication(application, secret)
+
+
+def _name_taken(organization: Organization, kind: Kind, owner_key: str, name: str) -> bool:
+    query = select(OAuthApplication.id).where(
+        OAuthApplication.organization_id == organization.id,
+        OAuthApplication.kind == kind.value,
+        OAuthApplication.owner_key == owner_key,
+        OAuthApplication.name == name,
+    )
+    return db.session.scalar(query) is not None
+
+
+def get_by_client_id(client_id: str) -> OAuthApplication:
+    """The application with that client id, or NotFound."""
+    application = db.session.scalar(
+        select(OAuthApplication).where(OAuthApplication.client_id == client_id)
+    )
+    if application is None:
+        raise NotFound(f"Unknown client id: {client_id}", "client_id")
+    return application
+
+
+def set_active(application: OAuthApplication, active: bool) -> OAuthApplication:
+    """Switch an application on or off; tokens of an inactive application stop working."""
+    application.active = active
+    db.session.commit()
+    return application

@@ -1,0 +1,54 @@
+"""One place decides how errors look: JSON on OAuth and API paths, a page elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+JSON_PREFIXES = ("/oauth2-token", "/oauth2/", "/api/", "/.well-known/")
+
+CSRF_MESSAGE = (
+    "The form has expired or did not come from this site. Go back, reload the page and try again."
+)
+
+
+def wants_json(path: str) -> bool:
+    """OAuth endpoints and APIs always answer JSON."""
+    return path.startswith(JSON_PREFIXES)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def error_response(status: int, title: str, description: str) -> tuple[Response | str, int]:
+    if wants_json(request.path):
+        error = "server_error" if status >= 500 else "invalid_request"
+        response = jsonify(error=error, error_description=description)
+        response.headers["Cache-Control"] = "no-store"
+        return response, status
+    return render_template(
+        "errors/error.html", status=status, title=title, description=description
+    ), status
+
+
+def handle_csrf_error(error: CSRFError) -> tuple[Response | str, int]:
+    return error_response(400, "Bad Request", CSRF_MESSAGE)
+
+
+def handle_http_error(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    if error.code is None or error.code < 400:
+        return error  # redirects raised as exceptions pass through
+    return error_response(error.code, error.name, error.description or error.name)
+
+
+def handle_unexpected_error(error: Exception) -> tuple[Response | str, int]:
+    # The path only: a query string could carry something secret.
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    server_error = InternalServerError()
+    return error_response(
+        500, server_error.name, "Something went wrong on our side. Please try again later."
+    )

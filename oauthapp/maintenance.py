@@ -1,0 +1,45 @@
+"""Periodic clean-up: what `flask oauth cleanup` removes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+
+from oauthapp.extensions import db
+from oauthapp.models import Grant, OAuthApplication, RefreshToken, RevokedAccessToken, utcnow
+
+
+@dataclass(frozen=True)
+class CleanupCounts:
+    refresh_tokens: int
+    revoked_access_tokens: int
+    orphaned_applications: int
+
+
+def cleanup(now: datetime | None = None) -> CleanupCounts:
+    """Delete expired refresh tokens and revocations, and ownerless client-credentials apps."""
+    now = now or utcnow()
+    tokens = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at <= now))
+    revoked = db.session.execute(
+        delete(RevokedAccessToken).where(RevokedAccessToken.expires_at <= now)
+    )
+    # An owner's deletion sets the application's owner to NULL; such an app can never get a token.
+    orphans = db.session.execute(
+        delete(OAuthApplication).where(
+            OAuthApplication.grant_type == Grant.CLIENT_CREDENTIALS.value,
+            OAuthApplication.user_id.is_(None),
+            OAuthApplication.customer_user_id.is_(None),
+        )
+    )
+    db.session.commit()
+    return CleanupCounts(
+        refresh_tokens=_count(tokens),
+        revoked_access_tokens=_count(revoked),
+        orphaned_applications=_count(orphans),
+    )
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
