@@ -62,5 +62,5 @@ def home() -> str:
     return render_template(
         "accounts/home.html",
         rows=organization_rows(current_user),
-        key_warnings=keys().status().warnings,
+        key_problems=keys().status().warnings,
     )

@@ -57,6 +57,18 @@ class User(Account, Base):
     def display_name(self) -> str:
         return self.username
 
+    # What Flask-Login asks of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """A disabled or locked user has no session."""
+        return self.enabled and not self.locked
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     def role_in(self, organization_id: int) -> Role | None:
         """The user's role in that organization, if any."""
         for role in self.roles:

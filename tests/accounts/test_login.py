@@ -1,0 +1,201 @@
+"""Logging in and out of the back-office."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from oauthapp.accounts.service import get_user, set_enabled
+from oauthapp.extensions import db
+from oauthapp.security.authentication import INVALID_CREDENTIALS, LOCKED_NOW
+from tests.accounts.helpers import csrf_token, log_in
+from tests.factories import make_user
+
+
+@pytest.fixture
+def alice(app: Flask) -> str:
+    with app.app_context():
+        return make_user("alice").username
+
+
+def failed_logins(app: Flask, username: str) -> tuple[int, bool]:
+    with app.app_context():
+        user = get_user(username)
+        return user.failed_logins, user.locked
+
+
+def test_the_login_page_has_a_form_with_a_csrf_token(client: FlaskClient) -> None:
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert 'name="username"' in response.get_data(as_text=True)
+    assert csrf_token(client)
+
+
+def test_valid_credentials_log_in_and_open_the_home_page(client: FlaskClient, alice: str) -> None:
+    response = log_in(client, alice)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    home = client.get("/admin/")
+    assert home.status_code == 200
+    assert "Welcome, alice" in home.get_data(as_text=True)
+
+
+def test_a_wrong_password_is_refused_and_counted(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    response = log_in(client, alice, "wrong password")
+    assert response.status_code == 200
+    assert INVALID_CREDENTIALS in response.get_data(as_text=True)
+    assert failed_logins(app, alice) == (1, False)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_an_unknown_user_gets_the_same_message(client: FlaskClient) -> None:
+    response = log_in(client, "nobody", "whatever password")
+    assert INVALID_CREDENTIALS in response.get_data(as_text=True)
+
+
+def test_the_failure_limit_locks_the_account(make_app, alice_limit_3: tuple[Flask, str]) -> None:  # type: ignore[no-untyped-def]
+    app, username = alice_limit_3
+    client = app.test_client()
+    for _ in range(2):
+        assert INVALID_CREDENTIALS in log_in(client, username, "wrong password").get_data(
+            as_text=True
+        )
+    assert LOCKED_NOW in log_in(client, username, "wrong password").get_data(as_text=True)
+    assert failed_logins(app, username) == (3, True)
+
+
+@pytest.fixture
+def alice_limit_3(make_app) -> tuple[Flask, str]:  # type: ignore[no-untyped-def]
+    app = make_app(security={"failed_login_limit": 3})
+    with app.app_context():
+        return app, make_user("alice").username
+
+
+def test_a_locked_user_is_refused_even_with_the_right_password(
+    alice_limit_3: tuple[Flask, str],
+) -> None:
+    app, username = alice_limit_3
+    client = app.test_client()
+    for _ in range(3):
+        log_in(client, username, "wrong password")
+    response = log_in(client, username)
+    assert response.status_code == 200
+    assert "Account is locked." in response.get_data(as_text=True)
+
+
+def test_a_disabled_user_is_refused_with_a_clear_message(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    with app.app_context():
+        set_enabled(get_user(alice), False)
+    response = log_in(client, alice)
+    assert "Account is disabled." in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_successful_login_resets_the_counter(app: Flask, client: FlaskClient, alice: str) -> None:
+    log_in(client, alice, "wrong password")
+    log_in(client, alice)
+    assert failed_logins(app, alice) == (0, False)
+
+
+def test_a_zero_limit_never_locks(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(security={"failed_login_limit": 0})
+    with app.app_context():
+        username = make_user().username
+    client = app.test_client()
+    for _ in range(12):
+        log_in(client, username, "wrong password")
+    assert failed_logins(app, username) == (12, False)
+
+
+def test_a_post_without_csrf_token_is_refused_with_a_readable_page(
+    client: FlaskClient, alice: str
+) -> None:
+    response = client.post("/login", data={"username": alice, "password": "x"})
+    assert response.status_code == 400
+    assert "form has expired" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+
+
+def test_empty_fields_show_messages_beside_them(client: FlaskClient) -> None:
+    response = client.post(
+        "/login", data={"csrf_token": csrf_token(client), "username": "", "password": ""}
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("This field is required.") == 2
+
+
+def test_the_home_page_requires_login_and_remembers_where_to_go(client: FlaskClient) -> None:
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_a_local_next_is_followed_after_login(client: FlaskClient, alice: str) -> None:
+    response = log_in(client, alice, next_url="/admin/?page=2")
+    assert response.headers["Location"] == "/admin/?page=2"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "admin",
+        "/\x00x",
+    ],
+)
+def test_a_foreign_next_is_ignored(client: FlaskClient, alice: str, target: str) -> None:
+    response = log_in(client, alice, next_url=target)
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client: FlaskClient, alice: str) -> None:
+    response = log_in(client, alice)
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("oauthapp_session=")
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_the_session_cookie_holds_no_password(client: FlaskClient, alice: str) -> None:
+    response = log_in(client, alice)
+    cookies = " ".join(response.headers.getlist("Set-Cookie"))
+    assert "correct horse" not in cookies
+
+
+def test_logout_by_post_ends_the_session(client: FlaskClient, alice: str) -> None:
+    log_in(client, alice)
+    token = csrf_token(client, "/admin/")
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.headers["Location"] == "/login"
+    assert client.get("/admin/").status_code == 302
+
+
+def test_logout_by_get_only_asks_for_confirmation(client: FlaskClient, alice: str) -> None:
+    log_in(client, alice)
+    response = client.get("/logout")
+    assert response.status_code == 200
+    assert "Do you want to log out" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_logout_without_csrf_token_is_refused(client: FlaskClient, alice: str) -> None:
+    log_in(client, alice)
+    assert client.post("/logout").status_code == 400
+    assert client.get("/admin/").status_code == 200
+
+
+def test_disabling_a_user_ends_its_sessions(app: Flask, client: FlaskClient, alice: str) -> None:
+    log_in(client, alice)
+    with app.app_context():
+        set_enabled(get_user(alice), False)
+        db.session.remove()
+    assert client.get("/admin/").status_code == 302

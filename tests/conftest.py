@@ -1,0 +1,187 @@
+"""Fixtures: a fresh app and database per test, on SQLite or (when set) PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.pool import StaticPool
+
+from oauthapp import create_app
+from oauthapp.extensions import db
+from oauthapp.keys import generate_keys
+
+TEST_DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL", "")
+FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+AppFactory = Callable[..., Flask]
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read the developer's config.yml or environment overrides."""
+    empty = tmp_path / "empty-config.yml"
+    empty.write_text("{}\n")
+    monkeypatch.setenv("OAUTHAPP_CONFIG", str(empty))
+    monkeypatch.delenv("OAUTHAPP_DATABASE_URL", raising=False)
+    monkeypatch.delenv("OAUTHAPP_REDIS_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def key_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("keys")
+    private, public = folder / "private.key", folder / "public.key"
+    generate_keys(private, public, "RS256")
+    return private, public
+
+
+def base_settings(tmp: Path, key_pair: tuple[Path, Path]) -> dict[str, Any]:
+    return {
+        "secret_key_file": str(tmp / "secret_key"),
+        "oauth2_server": {
+            "authorization_server": {"private_key": str(key_pair[0])},
+            "resource_server": {"public_key": str(key_pair[1])},
+        },
+        "rate_limit": {"storage_url": TEST_REDIS_URL or "memory://"},
+        "mail": {"server": ""},
+        "OAUTHAPP_ARGON2": FAST_ARGON2,
+        "TESTING": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, key_pair: tuple[Path, Path]) -> Path:
+    """A SQLite file migrated once; each test gets an in-memory copy."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite"
+    settings = deep_merge(
+        base_settings(folder, key_pair), {"database": {"url": f"sqlite:///{path}"}}
+    )
+    with _config_env(folder):
+        app = create_app(settings)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready(tmp_path_factory: pytest.TempPathFactory, key_pair: tuple[Path, Path]) -> bool:
+    """Migrate the PostgreSQL test database from empty, once per run."""
+    folder = tmp_path_factory.mktemp("pg")
+    settings = deep_merge(base_settings(folder, key_pair), {"database": {"url": TEST_DATABASE_URL}})
+    with _config_env(folder):
+        app = create_app(settings)
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return True
+
+
+class _config_env:
+    """Point OAUTHAPP_CONFIG at an empty file while session fixtures build an app."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "config.yml"
+        self.path.write_text("{}\n")
+
+    def __enter__(self) -> None:
+        self.saved = os.environ.get("OAUTHAPP_CONFIG")
+        os.environ["OAUTHAPP_CONFIG"] = str(self.path)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is None:
+            os.environ.pop("OAUTHAPP_CONFIG", None)
+        else:
+            os.environ["OAUTHAPP_CONFIG"] = self.saved
+
+
+@pytest.fixture
+def make_app(
+    request: pytest.FixtureRequest, tmp_path: Path, key_pair: tuple[Path, Path]
+) -> Iterator[AppFactory]:
+    """Build an app on this test's fresh database, with extra settings merged in."""
+    built: list[Flask] = []
+
+    def factory(**extra: Any) -> Flask:
+        settings = deep_merge(base_settings(tmp_path, key_pair), _database_settings(request))
+        app = create_app(deep_merge(settings, extra))
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            if TEST_DATABASE_URL:
+                _truncate_all()
+            db.engine.dispose()
+
+
+def _database_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    if TEST_DATABASE_URL:
+        request.getfixturevalue("postgres_ready")
+        return {"database": {"url": TEST_DATABASE_URL}}
+    template = request.getfixturevalue("sqlite_template")
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(":memory:", check_same_thread=False)
+        source = sqlite3.connect(template)
+        source.backup(connection)
+        source.close()
+        return connection
+
+    return {
+        "database": {"url": "sqlite://"},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"creator": connect, "poolclass": StaticPool},
+    }
+
+
+def _truncate_all() -> None:
+    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Flask]:
+    """An application context for service-level tests."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
