@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from oauthapp import get_settings
@@ -29,11 +30,12 @@ APPS = (
 
 
 @click.command("demo")
+@with_appcontext
 @reports_errors
 def demo() -> None:
     """Seed a demo (safe to run again) and print how to log in."""
     passwords = _credentials_file()
-    main = _organization(GLOBAL_ORG, is_global=True)
+    main = _global_organization()
     store = _organization(STORE_ORG)
     admin = db.session.scalar(select(User).where(User.username == ADMIN))
     if admin is None:
@@ -42,7 +44,7 @@ def demo() -> None:
             ADMIN,
             "admin@example.com",
             passwords[ADMIN],
-            [GLOBAL_ORG, STORE_ORG],
+            [main.name, STORE_ORG],
             Role.ADMINISTRATOR,
         )
     customer = db.session.scalar(select(CustomerUser).where(CustomerUser.email == CUSTOMER))
@@ -64,6 +66,12 @@ def demo() -> None:
     )
     click.echo(f"Customer user: {CUSTOMER} / {passwords.get(CUSTOMER, '(unknown)')}")
     click.echo(f"(These demo passwords are kept in {_path()}.)")
+
+
+def _global_organization() -> Organization:
+    """The existing global organization if there is one, else the demo's own."""
+    existing = db.session.scalar(select(Organization).where(Organization.is_global))
+    return existing or _organization(GLOBAL_ORG, is_global=True)
 
 
 def _organization(name: str, is_global: bool = False) -> Organization:

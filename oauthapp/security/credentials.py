@@ -19,8 +19,11 @@ _SCHEME = "hmac-sha256"
 
 
 def generate_client_id() -> str:
-    """32 URL-safe characters."""
-    return secrets.token_urlsafe(CLIENT_ID_BYTES)
+    """32 URL-safe characters, starting with a letter or digit (never an option-like "-")."""
+    while True:
+        client_id = secrets.token_urlsafe(CLIENT_ID_BYTES)
+        if client_id[0].isalnum():
+            return client_id
 
 
 def generate_secret() -> str:

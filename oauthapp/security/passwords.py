@@ -32,6 +32,10 @@ def check_password_policy(password: str) -> str | None:
         return f"Password must have at least {MIN_PASSWORD_LENGTH} characters."
     if "\x00" in password:
         return "Password must not contain NUL characters."
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Password must be valid Unicode text."
     return None
 
 
@@ -46,6 +50,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     stored = password_hash or current_app.extensions[_EXTENSION + ".dummy"]
     try:
         matched = hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeEncodeError):
         return False
-    return bool(matched) and password_hash is not None
+    return bool(matched) and bool(password_hash)
