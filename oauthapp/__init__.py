@@ -123,8 +123,12 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from oauthapp.accounts.views import blueprint as accounts
+    from oauthapp.api.views import blueprint as api
+    from oauthapp.token.views import blueprint as token
 
     app.register_blueprint(accounts)
+    app.register_blueprint(token)
+    app.register_blueprint(api)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,8 @@ def base_settings(tmp: Path, key_pair: tuple[Path, Path]) -> dict[str, Any]:
         "rate_limit": {"storage_url": TEST_REDIS_URL or "memory://"},
         "mail": {"server": ""},
         "OAUTHAPP_ARGON2": FAST_ARGON2,
+        # Rate-limit counters of one test never meet another's in a shared Redis.
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "TESTING": True,
     }
 

@@ -29,6 +29,9 @@ class RefreshToken(Base):
     )
     family_id: Mapped[str] = mapped_column(String(64), index=True)
     access_token_jti: Mapped[str] = mapped_column(String(64))
+    # When the access token issued with this refresh token expires: how long its revocation
+    # record must be kept if this refresh token is rotated or revoked.
+    access_token_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -47,6 +47,7 @@ def add_refresh_token(application: OAuthApplication, user: User, expires_in: tim
             user_id=user.id,
             family_id=f"family-{next(_unique)}",
             access_token_jti=f"jti-{next(_unique)}",
+            access_token_expires_at=utcnow() + min(expires_in, timedelta(hours=1)),
             expires_at=utcnow() + expires_in,
         )
     )

@@ -1,0 +1,1 @@
+"""The bearer-protected APIs: back-office (/api) and storefront (/api/frontend)."""

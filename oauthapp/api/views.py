@@ -1,0 +1,50 @@
+"""GET /api/me and GET /api/frontend/me: who the token acts for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify
+
+from oauthapp.api.bearer import requires_token
+from oauthapp.extensions import csrf
+from oauthapp.models import CustomerUser, Kind
+from oauthapp.token.cors import preflight
+from oauthapp.token.principals import Principal
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(blueprint)
+
+
+@blueprint.get("/me")
+@requires_token(Kind.BACKOFFICE)
+def me() -> Response:
+    return jsonify(describe(g.principal))
+
+
+@blueprint.get("/frontend/me")
+@requires_token(Kind.STOREFRONT)
+def frontend_me() -> Response:
+    return jsonify(describe(g.principal))
+
+
+@blueprint.route("/me", methods=["OPTIONS"], provide_automatic_options=False)
+@blueprint.route("/frontend/me", methods=["OPTIONS"], provide_automatic_options=False)
+def api_preflight() -> Response:
+    return preflight("GET, OPTIONS")
+
+
+def describe(principal: Principal) -> dict[str, Any]:
+    """The acting account, and the organization the token was issued in."""
+    account, organization = principal.account, principal.application.organization
+    if isinstance(account, CustomerUser):
+        identity: dict[str, Any] = {"type": "customer_user", "email": account.email}
+    else:
+        identity = {"type": "user", "username": account.username}
+    return {
+        "id": account.id,
+        **identity,
+        "organization": organization.name,
+        "organization_id": organization.id,
+        "client_id": principal.application.client_id,
+    }

@@ -1,0 +1,1 @@
+"""The token service: /oauth2-token, revocation, introspection, metadata and JWKS."""

@@ -1,0 +1,92 @@
+"""JWT access tokens in the RFC 9068 profile: signed once per token, verified without state."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from oauthapp.keys import KeyRing
+from oauthapp.models import Kind
+
+TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, RFC 9068 §2.1)
+LEEWAY = 5  # seconds of clock skew tolerated on exp and nbf
+
+
+class InvalidAccessToken(Exception):
+    """The token is malformed, forged, expired or meant for another audience."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """An access token and what the server needs to remember about it."""
+
+    token: str
+    jti: str
+    expires_at: int
+    lifetime: int
+
+
+def audience(issuer: str, kind: Kind | str) -> str:
+    """The API a token is for: back-office tokens for /api, storefront tokens for /api/frontend."""
+    base = issuer.rstrip("/")
+    return f"{base}/api/frontend" if kind == Kind.STOREFRONT else f"{base}/api"
+
+
+def issue(
+    ring: KeyRing,
+    *,
+    issuer: str,
+    kind: Kind | str,
+    subject: int,
+    client_id: str,
+    organization_id: int,
+    lifetime: int,
+    scope: str = "",
+) -> IssuedToken:
+    """Sign a new access token for the subject acting through the client."""
+    now = int(time.time())
+    jti = secrets.token_urlsafe(18)
+    claims = {
+        "iss": issuer,
+        "sub": str(subject),
+        "aud": audience(issuer, kind),
+        "client_id": client_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "jti": jti,
+        "scope": scope,
+        "org": organization_id,
+    }
+    headers = {"typ": TOKEN_TYPE, "kid": ring.kid}
+    token = jwt.encode(claims, ring.private_key, algorithm=ring.algorithm, headers=headers)  # type: ignore[arg-type]
+    return IssuedToken(token, jti, now + lifetime, lifetime)
+
+
+def verify(ring: KeyRing, token: str, *, issuer: str, expected_audience: str) -> dict[str, Any]:
+    """The claims of a valid token for that audience, or InvalidAccessToken."""
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("typ", "").lower() not in (TOKEN_TYPE, "application/at+jwt"):
+            raise InvalidAccessToken("The token is not an access token.")
+        if header.get("kid") != ring.kid:
+            raise InvalidAccessToken("The token was signed by an unknown key.")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            ring.public_key,  # type: ignore[arg-type]
+            algorithms=[ring.algorithm],
+            audience=expected_audience,
+            issuer=issuer,
+            leeway=LEEWAY,
+            options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti", "client_id"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidAccessToken(str(exc)) from exc
+    if not isinstance(claims.get("client_id"), str) or not isinstance(claims.get("jti"), str):
+        raise InvalidAccessToken("The token's client_id and jti must be strings.")
+    return claims
+

@@ -1,0 +1,113 @@
+"""Client authentication at the token, revocation and introspection endpoints."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote_plus
+
+from authlib.consts import default_json_headers
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
+from flask import request as http_request
+
+from oauthapp.models import Grant, OAuthApplication
+from oauthapp.security.credentials import verify_secret
+from oauthapp.token import throttle
+from oauthapp.token.principals import load_application
+
+# Which application grant may use which requested grant.
+GRANT_FOR_REQUEST = {
+    "client_credentials": Grant.CLIENT_CREDENTIALS,
+    "password": Grant.PASSWORD,
+    "refresh_token": Grant.PASSWORD,
+}
+AUTH_FAILED = "Client authentication failed."
+
+
+class ClientRefused(InvalidClientError):
+    """401 invalid_client; a client that tried HTTP Basic is told the scheme to use."""
+
+    status_code = 401
+
+    def __init__(self, description: str, basic: bool) -> None:
+        super().__init__(description=description, status_code=401)
+        self.basic = basic
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        headers = list(default_json_headers)
+        if self.basic:
+            headers.append(("WWW-Authenticate", 'Basic realm="OAuth"'))
+        return headers
+
+
+def authenticate(request: OAuth2Request, endpoint: str) -> OAuthApplication:
+    """The application whose credentials the request carries, checked for that endpoint."""
+    client_id, secret, basic = _credentials(request)
+    address = http_request.remote_addr or "-"
+    throttle.check(client_id, address)
+    application = _load(client_id)
+    if application is None or not verify_secret(secret, application.secret_hash):
+        throttle.register_failure(client_id, address)
+        raise ClientRefused(AUTH_FAILED, basic)
+    problem = refusal(application, request.payload.data.get("grant_type"), endpoint)
+    if problem:
+        raise ClientRefused(problem, basic)
+    request.auth_method = "client_secret_basic" if basic else "client_secret_post"
+    return application
+
+
+def _credentials(request: OAuth2Request) -> tuple[str, str, bool]:
+    params = request.payload.data
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        if "client_secret" in params:
+            raise InvalidRequestError(
+                "Use one client authentication method: HTTP Basic or client_secret in the body."
+            )
+        client_id, secret = _decode_basic(header[6:])
+        if params.get("client_id", client_id) != client_id:
+            raise InvalidRequestError("The client_id in the body differs from HTTP Basic.")
+        return client_id, secret, True
+    client_id, secret = params.get("client_id"), params.get("client_secret")
+    if not client_id or not secret:
+        raise ClientRefused(
+            "Client authentication is required: HTTP Basic, or client_id and client_secret.",
+            basic=False,
+        )
+    return client_id, secret, False
+
+
+def _decode_basic(encoded: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        decoded = ""
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id or not secret:
+        raise ClientRefused("Malformed HTTP Basic credentials.", basic=True)
+    # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _load(client_id: str) -> OAuthApplication | None:
+    if len(client_id) > 64:
+        return None
+    return load_application(client_id)
+
+
+def refusal(application: OAuthApplication, grant_type: str | None, endpoint: str) -> str | None:
+    """Why an authenticated application may not proceed, or None."""
+    if not application.active:
+        return "The application is inactive."
+    if not application.organization.enabled:
+        return "The application's organization is disabled."
+    if endpoint == "token" and GRANT_FOR_REQUEST.get(grant_type or "") != application.grant_type:
+        return f"The application may not use the {grant_type} grant."
+    if application.grant_type == Grant.CLIENT_CREDENTIALS:
+        owner = application.owner
+        if owner is None:
+            return "The application has no owner."
+        if not owner.enabled or owner.locked:
+            return "The application's owner is disabled or locked."
+    return None

@@ -1,0 +1,146 @@
+"""The three grants of the token endpoint, on Authlib's grant classes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from sqlalchemy import select
+
+from oauthapp import get_settings
+from oauthapp.accounts.service import normalize_email
+from oauthapp.exceptions import InvalidInput
+from oauthapp.extensions import db
+from oauthapp.models import CustomerUser, Kind, OAuthApplication, RefreshToken, User
+from oauthapp.security.authentication import LoginRefused, authenticate
+from oauthapp.security.lockout import refusal_reason
+from oauthapp.token import clients
+from oauthapp.token.errors import GrantRefused, UnsupportedGrant
+from oauthapp.token.issuing import token_response
+from oauthapp.token.principals import load_account
+from oauthapp.token.refresh_tokens import (
+    claim_for_rotation,
+    find_refresh_token,
+    is_usable,
+    revoke_family,
+)
+
+Response = tuple[int, dict[str, Any], list[tuple[str, str]]]
+BAD_CREDENTIALS = "The user credentials were incorrect."
+BAD_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked."  # noqa: S105
+
+
+class _ClientChecked:
+    """Client authentication and every client check, before any grant-specific work."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post"]
+    request: Any
+    server: Any
+
+    def authenticate_token_endpoint_client(self) -> OAuthApplication:
+        client = clients.authenticate(self.request, "token")
+        self.request.client = client
+        self.server.validate_requested_scope(self.request.payload.scope)
+        return client
+
+    def required(self, name: str) -> str:
+        value: str | None = self.request.payload.data.get(name)
+        if not value:
+            raise InvalidRequestError(f"Missing '{name}' in request.")
+        return value
+
+
+class ClientCredentialsGrant(_ClientChecked, grants.ClientCredentialsGrant):
+    def validate_token_request(self) -> None:
+        self.authenticate_token_endpoint_client()
+
+    def create_token_response(self) -> Response:
+        application: OAuthApplication = self.request.client
+        owner = application.owner
+        assert owner is not None  # clients.refusal() refuses ownerless applications
+        body = token_response(application, owner, with_refresh_token=False)
+        return 200, body, self.TOKEN_RESPONSE_HEADER
+
+
+class PasswordGrant(_ClientChecked, grants.ResourceOwnerPasswordCredentialsGrant):
+    def validate_token_request(self) -> None:
+        application = self.authenticate_token_endpoint_client()
+        username, password = self.required("username"), self.required("password")
+        account = _find_account(application, username)
+        try:
+            authenticate(account, password, get_settings().failed_login_limit)
+        except LoginRefused as refused:
+            hint = {"disabled": "Account is disabled.", "locked": "Account is locked."}
+            raise GrantRefused(BAD_CREDENTIALS, hint.get(refused.reason)) from None
+        self.request.user = account
+
+    def create_token_response(self) -> Response:
+        body = token_response(self.request.client, self.request.user, with_refresh_token=True)
+        return 200, body, self.TOKEN_RESPONSE_HEADER
+
+
+def _find_account(application: OAuthApplication, login: str) -> User | CustomerUser | None:
+    """Back-office apps log Users in by username, storefront apps Customer Users by email;
+    only members of the application's organization (or of the global one) count."""
+    if application.kind == Kind.STOREFRONT:
+        try:
+            email = normalize_email(login)
+        except InvalidInput:
+            return None
+        customer = db.session.scalar(select(CustomerUser).where(CustomerUser.email == email))
+        if customer is None or customer.organization_id != application.organization_id:
+            return None
+        return customer
+    user = db.session.scalar(select(User).where(User.username == login))
+    if user is None:
+        return None
+    member = any(
+        role.organization_id == application.organization_id or role.organization.is_global
+        for role in user.roles
+    )
+    return user if member else None
+
+
+class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
+    def validate_token_request(self) -> None:
+        if not get_settings().oauth2_server.authorization_server.enable_refresh_token:
+            raise UnsupportedGrant("Refresh tokens are disabled on this server.")
+        application = self.authenticate_token_endpoint_client()
+        token = find_refresh_token(self.required("refresh_token"))
+        if token is None or token.application_id != application.id:
+            raise GrantRefused(BAD_REFRESH_TOKEN)
+        if token.rotated_at is not None:
+            _detected_reuse(token)
+        if not is_usable(token):
+            raise GrantRefused(BAD_REFRESH_TOKEN)
+        account = load_account(application.kind, token.user_id or token.customer_user_id or 0)
+        if account is None:
+            raise GrantRefused(BAD_REFRESH_TOKEN)
+        reason = refusal_reason(account)
+        if reason:
+            raise GrantRefused(BAD_CREDENTIALS, reason)
+        self.request.refresh_token = token
+        self.request.user = account
+
+    def create_token_response(self) -> Response:
+        token: RefreshToken = self.request.refresh_token
+        if not claim_for_rotation(token):  # a concurrent request rotated it first
+            _detected_reuse(token)
+        body = token_response(
+            self.request.client,
+            self.request.user,
+            with_refresh_token=True,
+            family_id=token.family_id,
+        )
+        return 200, body, self.TOKEN_RESPONSE_HEADER
+
+
+def _detected_reuse(token: RefreshToken) -> None:
+    """A rotated refresh token came back: revoke its family (when configured) and refuse."""
+    if get_settings().oauth2_server.authorization_server.refresh_token_reuse_detection:
+        family_id = token.family_id
+        db.session.rollback()
+        revoke_family(family_id)
+        db.session.commit()
+    raise GrantRefused("The refresh token was already used.")

@@ -1,0 +1,69 @@
+"""Building token responses: sign the access token, add a refresh token, note the use."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from oauthapp import get_settings
+from oauthapp.extensions import db
+from oauthapp.keys import keys
+from oauthapp.models import CustomerUser, OAuthApplication, User, utcnow
+from oauthapp.token import access_tokens
+from oauthapp.token.refresh_tokens import issue_refresh_token
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def token_response(
+    application: OAuthApplication,
+    account: User | CustomerUser,
+    *,
+    with_refresh_token: bool,
+    family_id: str | None = None,
+) -> dict[str, Any]:
+    """The RFC 6749 §5.1 body for a new access token (and refresh token); commits if it wrote."""
+    settings = get_settings()
+    auth = settings.oauth2_server.authorization_server
+    access = access_tokens.issue(
+        keys().ring(),
+        issuer=settings.oauth2_server.issuer,
+        kind=application.kind,
+        subject=account.id,
+        client_id=application.client_id,
+        organization_id=application.organization_id,
+        lifetime=auth.access_token_lifetime,
+    )
+    body: dict[str, Any] = {
+        "token_type": "Bearer",
+        "expires_in": access.lifetime,
+        "access_token": access.token,
+    }
+    wrote = False
+    if with_refresh_token and auth.enable_refresh_token:
+        body["refresh_token"] = issue_refresh_token(
+            application, account, access, auth.refresh_token_lifetime, family_id
+        )
+        wrote = True
+    wrote = note_use(application) or wrote
+    if wrote:
+        db.session.commit()
+    return body
+
+
+def note_use(application: OAuthApplication) -> bool:
+    """Set last used at, to the minute: at most one write per application and minute."""
+    now = utcnow().replace(second=0, microsecond=0)
+    last = application.last_used_at
+    if last is not None and now - last < LAST_USED_PRECISION:
+        return False
+    db.session.execute(
+        update(OAuthApplication)
+        .where(OAuthApplication.id == application.id)
+        # Naming updated_at keeps its onupdate default from firing: use is not an edit.
+        .values(last_used_at=now, updated_at=OAuthApplication.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return True

@@ -1,0 +1,103 @@
+"""The authorization server: Authlib's machinery with this product's requests and clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.errors import InvalidScopeError, UnsupportedGrantTypeError
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from flask import Request, Response, json
+
+from oauthapp.token import clients
+from oauthapp.token.body import read_parameters
+from oauthapp.token.endpoints import IntrospectionEndpoint, RevocationEndpoint
+from oauthapp.token.errors import UnsupportedGrant
+from oauthapp.token.grants import ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant
+
+
+class TokenRequest(OAuth2Request):
+    """An OAuth request whose parameters were read (and checked) from a form or JSON body."""
+
+    def __init__(self, request: Request, parameters: dict[str, str]) -> None:
+        # OAuth2Request.__init__ refuses plain-HTTP URLs; TLS is the deployment's concern here
+        # (it usually ends at a proxy), so the attributes it sets are set directly instead.
+        self.method = request.method
+        self.uri = request.url
+        self.headers = request.headers
+        self._body = None
+        self.payload = BasicOAuth2Payload(parameters)
+        self.client = None
+        self.auth_method = None
+        self.user = None
+        self.authorization_code = None
+        self.refresh_token = None
+        self.credential = None
+        self._scope = None
+        self._parameters = parameters
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._parameters
+
+    @property
+    def args(self) -> dict[str, str]:
+        return {}
+
+
+def parse_request(request: Request) -> TokenRequest:
+    """The request with its parameters, or InvalidRequestError for a malformed body."""
+    return TokenRequest(request, read_parameters(request))
+
+
+class TokenServer(AuthorizationServer):
+    """Grants, revocation and introspection; clients authenticate by HTTP Basic or the body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_grant(ClientCredentialsGrant)
+        self.register_grant(PasswordGrant)
+        self.register_grant(RefreshTokenGrant)
+        self.register_endpoint(RevocationEndpoint)
+        self.register_endpoint(IntrospectionEndpoint)
+
+    def create_oauth2_request(self, request: Any) -> TokenRequest:
+        if isinstance(request, TokenRequest):
+            return request
+        raise TypeError("Parse the request with parse_request() first.")
+
+    def get_token_grant(self, request: TokenRequest) -> Any:
+        try:
+            return super().get_token_grant(request)
+        except UnsupportedGrantTypeError:
+            grant_type = request.payload.grant_type
+            raise UnsupportedGrant(
+                "The grant_type must be client_credentials, password or refresh_token."
+                if grant_type
+                else "Missing 'grant_type' in request."
+            ) from None
+
+    def authenticate_client(
+        self, request: TokenRequest, methods: list[str], endpoint: str = "token"
+    ) -> Any:
+        return clients.authenticate(request, endpoint)
+
+    def validate_requested_scope(self, scope: str | None) -> None:
+        if scope:
+            raise InvalidScopeError(
+                "This server issues tokens without scopes: leave out the scope parameter."
+            )
+
+    def handle_response(self, status_code: int, payload: Any, headers: Any) -> Response:
+        body = json.dumps(payload) if isinstance(payload, dict) else payload
+        response = Response(body, status=status_code, headers=headers)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        return response
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """No listeners: the audit trail records what it needs in the services."""
+
+
+server = TokenServer()
