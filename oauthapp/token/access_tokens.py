@@ -89,4 +89,3 @@ def verify(ring: KeyRing, token: str, *, issuer: str, expected_audience: str) ->
     if not isinstance(claims.get("client_id"), str) or not isinstance(claims.get("jti"), str):
         raise InvalidAccessToken("The token's client_id and jti must be strings.")
     return claims
-

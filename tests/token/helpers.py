@@ -30,7 +30,9 @@ def post_token(
     return client.post(TOKEN_URL, data=data, headers=headers or {})
 
 
-def client_credentials(client: FlaskClient, client_id: str, secret: str, **extra: Any) -> TestResponse:
+def client_credentials(
+    client: FlaskClient, client_id: str, secret: str, **extra: Any
+) -> TestResponse:
     data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     return post_token(client, {**data, **extra})
 
@@ -48,7 +50,9 @@ def password_grant(
     return post_token(client, data)
 
 
-def refresh_grant(client: FlaskClient, client_id: str, secret: str, refresh_token: str) -> TestResponse:
+def refresh_grant(
+    client: FlaskClient, client_id: str, secret: str, refresh_token: str
+) -> TestResponse:
     data = {
         "grant_type": "refresh_token",
         "client_id": client_id,
