@@ -16,13 +16,13 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(blueprint)
 
 
-@blueprint.get("/me")
+@blueprint.get("/me", provide_automatic_options=False)
 @requires_token(Kind.BACKOFFICE)
 def me() -> Response:
     return jsonify(describe(g.principal))
 
 
-@blueprint.get("/frontend/me")
+@blueprint.get("/frontend/me", provide_automatic_options=False)
 @requires_token(Kind.STOREFRONT)
 def frontend_me() -> Response:
     return jsonify(describe(g.principal))

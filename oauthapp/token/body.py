@@ -41,7 +41,10 @@ def _form_pairs(raw: bytes) -> list[tuple[str, Any]]:
 
 def _json_pairs(raw: bytes) -> list[tuple[str, Any]]:
     try:
-        document = json.loads(raw, object_pairs_hook=_pairs_object, parse_constant=_no_constant)
+        # RFC 8259 §8.1: UTF-8 only; json.loads would sniff UTF-16 and UTF-32 from bytes.
+        document = json.loads(
+            raw.decode("utf-8"), object_pairs_hook=_pairs_object, parse_constant=_no_constant
+        )
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError too
         raise InvalidRequestError("The body is not valid JSON.") from exc
     if not isinstance(document, _PairsObject):

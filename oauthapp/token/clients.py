@@ -60,12 +60,13 @@ def authenticate(request: OAuth2Request, endpoint: str) -> OAuthApplication:
 def _credentials(request: OAuth2Request) -> tuple[str, str, bool]:
     params = request.payload.data
     header = request.headers.get("Authorization", "")
-    if header[:6].lower() == "basic ":
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() == "basic":
         if "client_secret" in params:
             raise InvalidRequestError(
                 "Use one client authentication method: HTTP Basic or client_secret in the body."
             )
-        client_id, secret = _decode_basic(header[6:])
+        client_id, secret = _decode_basic(encoded.strip())
         if params.get("client_id", client_id) != client_id:
             raise InvalidRequestError("The client_id in the body differs from HTTP Basic.")
         return client_id, secret, True

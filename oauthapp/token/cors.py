@@ -35,8 +35,12 @@ def preflight(methods: str) -> Response:
     """The answer to an OPTIONS request: what an allowed origin may send."""
     response = Response(status=204)
     response.headers["Allow"] = methods
-    if allowed_origin() is not None:
+    origin = allowed_origin()
+    if origin != "*":
+        response.vary.add("Origin")
+    if origin is not None:
         cors = get_settings().oauth2_server.authorization_server.cors
+        response.headers["Access-Control-Allow-Origin"] = origin
         headers = dict.fromkeys((*BASE_HEADERS, *cors.allow_headers))
         response.headers["Access-Control-Allow-Methods"] = methods
         response.headers["Access-Control-Allow-Headers"] = ", ".join(headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
@@ -15,12 +16,32 @@ from oauthapp.token.refresh_tokens import revoke_family
 from oauthapp.token.revocations import revoke_access_token
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+TOKEN_TYPES = ("access_token", "refresh_token")
+
+
+class UnsupportedTokenType(OAuth2Error):
+    """RFC 7009 §2.2.1: a 400 that names the hints the server understands."""
+
+    error = "unsupported_token_type"
+    status_code = 400
+
+
+def check_token_params(request: Any) -> None:
+    """The token is required and not blank; a hint, if given, is one this server knows."""
+    if not request.form.get("token"):
+        raise InvalidRequestError("The token parameter is required.")
+    hint = request.form.get("token_type_hint")
+    if hint and hint not in TOKEN_TYPES:
+        raise UnsupportedTokenType(f"token_type_hint must be one of: {', '.join(TOKEN_TYPES)}.")
 
 
 class RevocationEndpoint(_RevocationEndpoint):
     """A client revokes its own tokens; anything else is answered 200 and left alone."""
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def check_params(self, request: Any, client: OAuthApplication) -> None:
+        check_token_params(request)
 
     def authenticate_token(self, request: Any, client: OAuthApplication) -> PresentedToken | None:
         self.check_params(request, client)
@@ -42,6 +63,9 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
     """Any client of an organization may introspect the tokens issued in that organization."""
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def check_params(self, request: Any, client: OAuthApplication) -> None:
+        check_token_params(request)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> PresentedToken | None:
         return find_token(token_string, token_type_hint)

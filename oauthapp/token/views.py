@@ -15,17 +15,17 @@ blueprint = Blueprint("token", __name__)
 csrf.exempt(blueprint)  # clients authenticate with credentials, not with a session cookie
 
 
-@blueprint.post("/oauth2-token")
+@blueprint.post("/oauth2-token", provide_automatic_options=False)
 def token() -> Response:
     return oauth_response(server.create_token_response, needs_keys=True)
 
 
-@blueprint.post("/oauth2/revoke")
+@blueprint.post("/oauth2/revoke", provide_automatic_options=False)
 def revoke() -> Response:
     return oauth_response(lambda req: server.create_endpoint_response("revocation", req))
 
 
-@blueprint.post("/oauth2/introspect")
+@blueprint.post("/oauth2/introspect", provide_automatic_options=False)
 def introspect() -> Response:
     return oauth_response(lambda req: server.create_endpoint_response("introspection", req))
 
