@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
-import socket
 import stat
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -19,13 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oauthapp.settings import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.server import flask, serve, server_environ
 
 
 @pytest.fixture
@@ -33,41 +22,14 @@ def env(tmp_path: Path) -> dict[str, str]:
     """A config whose database, keys and secret key live in this test's folder."""
     config = tmp_path / "config.yml"
     config.write_text(yaml.safe_dump({"security": {"failed_login_limit": 5}}))
-    return {**os.environ, "OAUTHAPP_CONFIG": str(config), "FLASK_DEBUG": "0"}
-
-
-def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return server_environ(config)
 
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     assert flask(env, "db", "upgrade").returncode == 0
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "run", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{url}/login", timeout=2)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not answer:\n" + (tmp_path / "server.log").read_text())
+    with serve(env, tmp_path / "server.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def test_demo_credentials_log_in_to_the_running_server(env: dict[str, str], server: str) -> None:

@@ -1,0 +1,135 @@
+"""A real oauthapp server for end-to-end tests: the CLI in subprocesses, then `flask run`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from oauthapp.settings import ROOT
+
+START_TIMEOUT = 30.0
+CLI_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_environ(config: Path) -> dict[str, str]:
+    """This process's environment, reading only CONFIG (no database or Redis overrides)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"OAUTHAPP_DATABASE_URL", "OAUTHAPP_REDIS_URL"}
+    }
+    return {**env, "OAUTHAPP_CONFIG": str(config), "FLASK_DEBUG": "0"}
+
+
+def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `flask --app app ARGS` in a separate process, as an operator would."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
+    )  # fmt: skip
+
+
+def flask_ok(env: dict[str, str], *args: str) -> str:
+    """Run a CLI command that must succeed; its standard output."""
+    result = flask(env, *args)
+    assert result.returncode == 0, (
+        f"flask {' '.join(args)} exited {result.returncode}\n{result.stdout}{result.stderr}"
+    )
+    return result.stdout
+
+
+def flask_ok_together(env: dict[str, str], *commands: Sequence[str]) -> list[str]:
+    """Run independent CLI commands at once (each must succeed); their standard outputs.
+
+    Only for commands that need nothing of each other, and not for the first command on a fresh
+    folder: that one creates the secret key file.
+    """
+    processes = [_start(env, args) for args in commands]
+    outputs = []
+    try:
+        for args, process in zip(commands, processes, strict=True):
+            stdout, stderr = process.communicate(timeout=CLI_TIMEOUT)
+            assert process.returncode == 0, (
+                f"flask {' '.join(args)} exited {process.returncode}\n{stdout}{stderr}"
+            )
+            outputs.append(stdout)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+    return outputs
+
+
+def _start(env: dict[str, str], args: Sequence[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+@contextmanager
+def serve(
+    env: dict[str, str],
+    log_path: Path,
+    port: int | None = None,
+    *,
+    probe: str = "/login",
+    timeout: float = START_TIMEOUT,
+) -> Iterator[str]:
+    """Run `flask run` on PORT (a free one by default) until the block ends; yield its base URL.
+
+    Start-up is bounded by TIMEOUT: the server must answer PROBE by then, or the test fails with
+    the server's log. The process is stopped (killed if it does not stop) when the block ends.
+    """
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "run",
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_until_answering(process, url + probe, log_path, timeout)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _wait_until_answering(
+    process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"the server exited with code {process.returncode}:\n" + log_path.read_text()
+            )
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"the server did not answer {url} within {timeout:g}s:\n" + log_path.read_text())
