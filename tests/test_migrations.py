@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 
 from oauthapp import create_app
 from oauthapp.extensions import db
+from oauthapp.models.base import include_object
 from tests.conftest import TEST_DATABASE_URL
 
 TABLES = {
@@ -35,7 +36,8 @@ def build(tmp_path: Path, url: str, **extra: Any) -> Flask:
 
 def assert_schema_matches_models(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 

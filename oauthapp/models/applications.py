@@ -36,6 +36,7 @@ class OAuthApplication(Base):
         CheckConstraint("user_id IS NULL OR customer_user_id IS NULL", name="one_owner"),
         Index("ix_oauth_applications_grid", "kind", "organization_id", "name"),
         Index("ix_oauth_applications_kind_active", "kind", "active"),
+        Index("ix_oauth_applications_kind_name", "kind", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,6 +20,18 @@ NAMING_CONVENTION = {
 }
 
 
+# Indexes that migrations create only where the database supports them (PostgreSQL's pg_trgm);
+# the models leave them out, so schema comparisons skip them.
+DATABASE_ONLY_INDEXES = frozenset({"ix_oauth_applications_name_trgm"})
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's filter: everything but the database-only indexes."""
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
