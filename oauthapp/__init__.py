@@ -124,9 +124,12 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 def register_blueprints(app: Flask) -> None:
     from oauthapp.accounts.views import blueprint as accounts
     from oauthapp.api.views import blueprint as api
+    from oauthapp.applications import actions  # noqa: F401 (routes on the applications blueprint)
+    from oauthapp.applications.views import blueprint as applications
     from oauthapp.token.views import blueprint as token
 
     app.register_blueprint(accounts)
+    app.register_blueprint(applications)
     app.register_blueprint(token)
     app.register_blueprint(api)
 

@@ -136,3 +136,34 @@ def set_active(application: OAuthApplication, active: bool) -> OAuthApplication:
     application.active = active
     db.session.commit()
     return application
+
+
+def update_application(application: OAuthApplication, name: str, active: bool) -> OAuthApplication:
+    """Rename and switch an application; its grant, owner and organization never change."""
+    name = clean_application_name(name)
+    if name != application.name and _name_taken(
+        application.organization, Kind(application.kind), application.owner_key, name
+    ):
+        raise Conflict(DUPLICATE_NAME, "name")
+    application.name = name
+    application.active = active
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(DUPLICATE_NAME, "name") from exc
+    return application
+
+
+def regenerate_secret(application: OAuthApplication) -> str:
+    """A new secret for the application; the old one stops working at once."""
+    secret = generate_secret()
+    application.secret_hash = hash_secret(secret)
+    db.session.commit()
+    return secret
+
+
+def delete_application(application: OAuthApplication) -> None:
+    """Delete the application; its refresh tokens go with it and its access tokens stop working."""
+    db.session.delete(application)
+    db.session.commit()

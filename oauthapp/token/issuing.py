@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from oauthapp import get_settings
 from oauthapp.extensions import db
-from oauthapp.keys import keys
-from oauthapp.models import CustomerUser, OAuthApplication, User, utcnow
+from oauthapp.keys import KeyFileError, keys
+from oauthapp.models import CustomerUser, Grant, OAuthApplication, User, utcnow
 from oauthapp.token import access_tokens
 from oauthapp.token.refresh_tokens import issue_refresh_token
 
@@ -67,3 +67,29 @@ def note_use(application: OAuthApplication) -> bool:
         .execution_options(synchronize_session=False)
     )
     return True
+
+
+def temporary_access_token(application: OAuthApplication) -> access_tokens.IssuedToken | None:
+    """An access token for a new client-credentials application's owner, shown once (as Oro does).
+
+    None when there is nothing to show: another grant, no owner, inactive, or no usable keys.
+    """
+    owner = application.owner
+    if application.grant_type != Grant.CLIENT_CREDENTIALS or owner is None:
+        return None
+    if not application.active:
+        return None
+    try:
+        ring = keys().ring()
+    except KeyFileError:
+        return None
+    settings = get_settings()
+    return access_tokens.issue(
+        ring,
+        issuer=settings.oauth2_server.issuer,
+        kind=application.kind,
+        subject=owner.id,
+        client_id=application.client_id,
+        organization_id=application.organization_id,
+        lifetime=settings.oauth2_server.authorization_server.access_token_lifetime,
+    )

@@ -1,0 +1,109 @@
+"""Activate, deactivate, delete and regenerate the secret: POST + CSRF, confirmed where it hurts."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from oauthapp.accounts.redirects import safe_next
+from oauthapp.applications import service
+from oauthapp.applications.forms import ConfirmForm
+from oauthapp.applications.secrets import secret_page
+from oauthapp.applications.views import KIND_TITLES, blueprint, load_application
+from oauthapp.models import Kind, OAuthApplication
+
+ACTIVATED = "Activated successfully"
+DEACTIVATED = "Deactivated successfully"
+DELETED = "Deleted successfully"
+SECRET_REGENERATED = "The client secret has been regenerated."  # noqa: S105 (a message)
+
+CONFIRMATIONS = {
+    "deactivate": (
+        "Deactivate",
+        "Deactivate the application? Its tokens stop working at once and it cannot get new ones "
+        "until it is activated again.",
+    ),
+    "delete": (
+        "Delete",
+        "Delete the application? This cannot be undone: its tokens stop working at once.",
+    ),
+    "regenerate_secret": (
+        "Regenerate secret",
+        "Regenerate the client secret? The current secret stops working at once.",
+    ),
+}
+
+
+def back_to(application: OAuthApplication, deleted: bool = False) -> Response:
+    """Where the action was started from, if that was a page here; else a sensible page."""
+    target = safe_next(request.form.get("next") or request.args.get("next"))
+    if deleted and target and target.rstrip("/").endswith(f"/{application.id}"):
+        target = None  # the view page of a deleted application is gone
+    if target is None:
+        target = (
+            grid_url(Kind(application.kind))
+            if deleted
+            else url_for(".view", application_id=application.id)
+        )
+    return redirect(target)
+
+
+def grid_url(kind: Kind) -> str:
+    return url_for(".grid", kind=kind.value)
+
+
+def confirmation(application: OAuthApplication, action: str, form: ConfirmForm) -> str:
+    label, question = CONFIRMATIONS[action]
+    return render_template(
+        "applications/confirm.html",
+        application=application,
+        kind=Kind(application.kind),
+        title=KIND_TITLES[Kind(application.kind)],
+        action=action,
+        label=label,
+        question=question,
+        form=form,
+        next=safe_next(request.args.get("next")) or "",
+    )
+
+
+@blueprint.post("/admin/oauth2/<int:application_id>/activate")
+def activate(application_id: int) -> Response:
+    application = load_application(application_id)
+    if ConfirmForm().validate_on_submit():
+        service.set_active(application, True)
+        flash(ACTIVATED, "success")
+    return back_to(application)
+
+
+@blueprint.route("/admin/oauth2/<int:application_id>/deactivate", methods=["GET", "POST"])
+def deactivate(application_id: int) -> Response | str:
+    application = load_application(application_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return confirmation(application, "deactivate", form)
+    service.set_active(application, False)
+    flash(DEACTIVATED, "success")
+    return back_to(application)
+
+
+@blueprint.route("/admin/oauth2/<int:application_id>/delete", methods=["GET", "POST"])
+def delete(application_id: int) -> Response | str:
+    application = load_application(application_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return confirmation(application, "delete", form)
+    service.delete_application(application)
+    flash(DELETED, "success")
+    return back_to(application, deleted=True)
+
+
+@blueprint.route("/admin/oauth2/<int:application_id>/regenerate-secret", methods=["GET", "POST"])
+def regenerate_secret(application_id: int) -> Response | str:
+    application = load_application(application_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return confirmation(application, "regenerate_secret", form)
+    secret = service.regenerate_secret(application)
+    flash(SECRET_REGENERATED, "success")
+    return secret_page(application, secret)

@@ -1,0 +1,164 @@
+"""The OAuth applications grids, create with the one-time secret, view and edit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from oauthapp.applications import filters, service
+from oauthapp.applications.access import Access, access_of, find_application, visible_organizations
+from oauthapp.applications.creation import CreationChoices, creation_choices
+from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
+from oauthapp.applications.grid import load_grid, parse_grid_query
+from oauthapp.applications.secrets import secret_page
+from oauthapp.exceptions import ServiceError
+from oauthapp.keys import KEYS_MISSING_WARNING, keys
+from oauthapp.models import Grant, Kind, OAuthApplication
+from oauthapp.querystring import positive_int
+from oauthapp.token.issuing import temporary_access_token
+
+blueprint = Blueprint("applications", __name__)
+blueprint.record_once(lambda state: filters.init_app(state.app))
+
+CREATED = "OAuth application has been created."
+UPDATED = "OAuth application has been updated."
+KIND_TITLES = {
+    Kind.BACKOFFICE: "OAuth Applications",
+    Kind.STOREFRONT: "Customer User OAuth Applications",
+}
+
+
+@blueprint.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for logged-in users."""
+
+
+def current_access() -> Access:
+    if "access" not in g:
+        g.access = access_of(current_user)
+    access: Access = g.access
+    return access
+
+
+def load_application(application_id: int) -> OAuthApplication:
+    """The application, if the user may manage it; 404 otherwise, whether or not it exists."""
+    application = find_application(current_access(), application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+@blueprint.get("/admin/oauth2/", defaults={"kind": "backoffice"})
+@blueprint.get("/admin/oauth2/frontend", defaults={"kind": "storefront"})
+def grid(kind: str) -> str:
+    access = current_access()
+    page = load_grid(access, Kind(kind), parse_grid_query(request.args))
+    return render_template(
+        "applications/grid.html",
+        kind=Kind(kind),
+        title=KIND_TITLES[Kind(kind)],
+        page=page,
+        organizations=visible_organizations(access),
+        key_status=keys().status(),
+    )
+
+
+@blueprint.route("/admin/oauth2/create", methods=["GET", "POST"], defaults={"kind": "backoffice"})
+@blueprint.route(
+    "/admin/oauth2/frontend/create", methods=["GET", "POST"], defaults={"kind": "storefront"}
+)
+def create(kind: str) -> Response | str:
+    preset = request.args.get("owner")
+    choices = creation_choices(current_access(), Kind(kind), positive_int(preset))
+    if not choices.organizations:
+        abort(404 if preset else 403)
+    form = prepared_form(choices)
+    key_status = keys().status()
+    if form.validate_on_submit():
+        if not key_status.available:
+            form.form_errors.append(KEYS_MISSING_WARNING)
+        else:
+            created = create_from(form, choices)
+            if created is not None:
+                return created
+    return render_template(
+        "applications/create.html",
+        form=form,
+        choices=choices,
+        kind=choices.kind,
+        title=KIND_TITLES[choices.kind],
+        key_status=key_status,
+    )
+
+
+def prepared_form(choices: CreationChoices) -> ApplicationForm:
+    only = str(choices.organizations[0].id) if len(choices.organizations) == 1 else None
+    form = ApplicationForm(organization=only)
+    form.organization.choices = [
+        SelectChoice(str(org.id), org.name) for org in choices.organizations
+    ]
+    label = "a customer user" if choices.kind == Kind.STOREFRONT else "a user"
+    form.owner.choices = owner_choices(list(choices.owners.values()), label)
+    if choices.preset_owner is not None:
+        form.grant.choices = [SelectChoice(Grant.CLIENT_CREDENTIALS.value, "Client Credentials")]
+        form.grant.data = "client_credentials"
+        form.owner.choices = form.owner.choices[1:]
+        form.owner.data = str(choices.preset_owner.id)
+    return form
+
+
+def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | None:
+    """Create the application and answer with its one-time secret; None after a form error."""
+    organization = choices.organization(form.organization_id())
+    owner = choices.owner(form.owner_id())
+    if organization is None:
+        form.organization.errors = ["Choose one of the listed organizations."]
+        return None
+    try:
+        new = service.create_application(
+            organization, form.name.data or "", form.grant.data, choices.kind, owner,
+            bool(form.active.data),
+        )  # fmt: skip
+    except ServiceError as error:
+        field = getattr(form, error.field or "", None)
+        (field.errors if field is not None else form.form_errors).append(error.message)
+        return None
+    flash(CREATED, "success")
+    token = temporary_access_token(new.application)
+    return secret_page(new.application, new.client_secret, token)
+
+
+@blueprint.get("/admin/oauth2/<int:application_id>")
+def view(application_id: int) -> str:
+    application = load_application(application_id)
+    return render_template(
+        "applications/view.html",
+        application=application,
+        kind=Kind(application.kind),
+        title=KIND_TITLES[Kind(application.kind)],
+        key_status=keys().status(),
+    )
+
+
+@blueprint.route("/admin/oauth2/<int:application_id>/edit", methods=["GET", "POST"])
+def edit(application_id: int) -> Response | str:
+    application = load_application(application_id)
+    form = EditForm(obj=application)
+    if form.validate_on_submit():
+        try:
+            service.update_application(application, form.name.data or "", bool(form.active.data))
+        except ServiceError as error:
+            form.name.errors = [error.message]
+        else:
+            flash(UPDATED, "success")
+            return redirect(url_for(".view", application_id=application.id))
+    return render_template(
+        "applications/edit.html",
+        application=application,
+        form=form,
+        kind=Kind(application.kind),
+        title=KIND_TITLES[Kind(application.kind)],
+    )
