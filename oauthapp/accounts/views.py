@@ -1,8 +1,8 @@
-"""Login, logout and the back-office home page."""
+"""Login, logout, the back-office home page, and the users and customer users pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -10,10 +10,21 @@ from werkzeug.wrappers import Response
 from oauthapp import get_settings
 from oauthapp.accounts.forms import LoginForm, LogoutForm
 from oauthapp.accounts.home import organization_rows
+from oauthapp.accounts.people import (
+    find_customer,
+    find_user,
+    list_customers,
+    list_users,
+    organization_names,
+    parse_list_query,
+    visible_roles,
+)
 from oauthapp.accounts.redirects import safe_next
+from oauthapp.applications.access import Access, access_of, may_add_for
+from oauthapp.applications.grid import owned_applications
 from oauthapp.extensions import db
 from oauthapp.keys import keys
-from oauthapp.models import User
+from oauthapp.models import Kind, User
 from oauthapp.security.authentication import LoginRefused, authenticate
 
 blueprint = Blueprint("accounts", __name__)
@@ -63,4 +74,72 @@ def home() -> str:
         "accounts/home.html",
         rows=organization_rows(current_user),
         key_problems=keys().status().warnings,
+    )
+
+
+@blueprint.get("/admin/users")
+@login_required
+def users() -> str:
+    access = access_of(current_user)
+    page = list_users(access, parse_list_query(request.args))
+    return render_template(
+        "accounts/users.html", page=page, organizations=organization_names(access, page.rows)
+    )
+
+
+@blueprint.get("/admin/users/<int:user_id>")
+@login_required
+def user(user_id: int) -> str:
+    access = access_of(current_user)
+    account = find_user(access, user_id)
+    if account is None:
+        abort(404)
+    return _user_page(access, account, title=account.username)
+
+
+@blueprint.get("/admin/profile")
+@login_required
+def profile() -> str:
+    me: User = current_user._get_current_object()
+    return _user_page(access_of(me), me, title="My User")
+
+
+def _user_page(access: Access, account: User, title: str) -> str:
+    add_url = None
+    if may_add_for(access, account):
+        add_url = url_for("applications.create", kind=Kind.BACKOFFICE.value, owner=account.id)
+    return render_template(
+        "accounts/user.html",
+        title=title,
+        account=account,
+        roles=visible_roles(access, account),
+        applications=owned_applications(access, Kind.BACKOFFICE, account.id),
+        add_url=add_url,
+        key_status=keys().status(),
+    )
+
+
+@blueprint.get("/admin/customer-users")
+@login_required
+def customer_users() -> str:
+    page = list_customers(access_of(current_user), parse_list_query(request.args))
+    return render_template("accounts/customer_users.html", page=page)
+
+
+@blueprint.get("/admin/customer-users/<int:customer_id>")
+@login_required
+def customer_user(customer_id: int) -> str:
+    access = access_of(current_user)
+    customer = find_customer(access, customer_id)
+    if customer is None:
+        abort(404)
+    add_url = None
+    if may_add_for(access, customer):
+        add_url = url_for("applications.create", kind=Kind.STOREFRONT.value, owner=customer.id)
+    return render_template(
+        "accounts/customer_user.html",
+        customer=customer,
+        applications=owned_applications(access, Kind.STOREFRONT, customer.id),
+        add_url=add_url,
+        key_status=keys().status(),
     )
