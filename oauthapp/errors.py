@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -39,10 +39,16 @@ def handle_csrf_error(error: CSRFError) -> tuple[Response | str, int]:
     return error_response(400, "Bad Request", CSRF_MESSAGE)
 
 
-def handle_http_error(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+def handle_http_error(error: HTTPException) -> Response | HTTPException:
     if error.code is None or error.code < 400:
         return error  # redirects raised as exceptions pass through
-    return error_response(error.code, error.name, error.description or error.name)
+    response = make_response(
+        error_response(error.code, error.name, error.description or error.name)
+    )
+    allowed = getattr(error, "valid_methods", None)
+    if allowed:  # RFC 9110 §15.5.6: a 405 names the methods that are allowed
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
 
 
 def handle_unexpected_error(error: Exception) -> tuple[Response | str, int]:

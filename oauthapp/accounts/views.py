@@ -87,7 +87,7 @@ def users() -> str:
     )
 
 
-@blueprint.get("/admin/users/<int:user_id>")
+@blueprint.get("/admin/users/<int(max=2147483647):user_id>")
 @login_required
 def user(user_id: int) -> str:
     access = access_of(current_user)
@@ -126,7 +126,7 @@ def customer_users() -> str:
     return render_template("accounts/customer_users.html", page=page)
 
 
-@blueprint.get("/admin/customer-users/<int:customer_id>")
+@blueprint.get("/admin/customer-users/<int(max=2147483647):customer_id>")
 @login_required
 def customer_user(customer_id: int) -> str:
     access = access_of(current_user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -37,8 +39,8 @@ CONFIRMATIONS = {
 def back_to(application: OAuthApplication, deleted: bool = False) -> Response:
     """Where the action was started from, if that was a page here; else a sensible page."""
     target = safe_next(request.form.get("next") or request.args.get("next"))
-    if deleted and target and target.rstrip("/").endswith(f"/{application.id}"):
-        target = None  # the view page of a deleted application is gone
+    if deleted and target and _about(target, application):
+        target = None  # the pages of a deleted application are gone
     if target is None:
         target = (
             grid_url(Kind(application.kind))
@@ -46,6 +48,13 @@ def back_to(application: OAuthApplication, deleted: bool = False) -> Response:
             else url_for(".view", application_id=application.id)
         )
     return redirect(target)
+
+
+def _about(target: str, application: OAuthApplication) -> bool:
+    """Whether a local URL is one of the application's own pages."""
+    page = url_for(".view", application_id=application.id)
+    path = urlsplit(target).path.rstrip("/")
+    return path == page or path.startswith(page + "/")
 
 
 def grid_url(kind: Kind) -> str:
@@ -67,7 +76,7 @@ def confirmation(application: OAuthApplication, action: str, form: ConfirmForm) 
     )
 
 
-@blueprint.post("/admin/oauth2/<int:application_id>/activate")
+@blueprint.post("/admin/oauth2/<int(max=2147483647):application_id>/activate")
 def activate(application_id: int) -> Response:
     application = load_application(application_id)
     if ConfirmForm().validate_on_submit():
@@ -76,7 +85,9 @@ def activate(application_id: int) -> Response:
     return back_to(application)
 
 
-@blueprint.route("/admin/oauth2/<int:application_id>/deactivate", methods=["GET", "POST"])
+@blueprint.route(
+    "/admin/oauth2/<int(max=2147483647):application_id>/deactivate", methods=["GET", "POST"]
+)
 def deactivate(application_id: int) -> Response | str:
     application = load_application(application_id)
     form = ConfirmForm()
@@ -87,7 +98,9 @@ def deactivate(application_id: int) -> Response | str:
     return back_to(application)
 
 
-@blueprint.route("/admin/oauth2/<int:application_id>/delete", methods=["GET", "POST"])
+@blueprint.route(
+    "/admin/oauth2/<int(max=2147483647):application_id>/delete", methods=["GET", "POST"]
+)
 def delete(application_id: int) -> Response | str:
     application = load_application(application_id)
     form = ConfirmForm()
@@ -98,7 +111,9 @@ def delete(application_id: int) -> Response | str:
     return back_to(application, deleted=True)
 
 
-@blueprint.route("/admin/oauth2/<int:application_id>/regenerate-secret", methods=["GET", "POST"])
+@blueprint.route(
+    "/admin/oauth2/<int(max=2147483647):application_id>/regenerate-secret", methods=["GET", "POST"]
+)
 def regenerate_secret(application_id: int) -> Response | str:
     application = load_application(application_id)
     form = ConfirmForm()

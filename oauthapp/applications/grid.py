@@ -31,6 +31,7 @@ SORTS: dict[str, Any] = {
     "last_used": OAuthApplication.last_used_at,
     "created": OAuthApplication.created_at,
 }
+NULLABLE_SORTS = frozenset({"owner", "last_used"})
 
 
 @dataclass(frozen=True)
@@ -111,18 +112,25 @@ def load_grid(access: Access, kind: Kind, query: GridQuery) -> GridPage:
     pages = max(1, -(-total // query.per_page))
     if query.page > pages:
         query = replace(query, page=pages)
-    order = SORTS[query.sort]
     ids = list(
         db.session.scalars(
             _joined_for(query.sort, select(OAuthApplication.id))
             .where(*conditions)
-            .order_by(order.desc() if query.descending else order.asc(), OAuthApplication.id)
+            .order_by(_order(query), OAuthApplication.id)
             .limit(query.per_page)
             .offset((query.page - 1) * query.per_page)
         )
     )
     found = {row.id: row for row in db.session.scalars(_rows(ids))} if ids else {}
     return GridPage(rows=[found[id_] for id_ in ids if id_ in found], total=total, query=query)
+
+
+def _order(query: GridQuery) -> Any:
+    """The sort column; empty values (never used, no owner) count as the smallest everywhere."""
+    column = SORTS[query.sort]
+    if query.sort in NULLABLE_SORTS:  # others keep a plain order, which their indexes serve
+        return column.desc().nulls_last() if query.descending else column.asc().nulls_first()
+    return column.desc() if query.descending else column.asc()
 
 
 def _conditions(access: Access, kind: Kind, query: GridQuery) -> list[ColumnElement[bool]]:

@@ -8,7 +8,13 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from oauthapp.applications import filters, service
-from oauthapp.applications.access import Access, access_of, find_application, visible_organizations
+from oauthapp.applications.access import (
+    Access,
+    access_of,
+    creatable_organizations,
+    find_application,
+    visible_organizations,
+)
 from oauthapp.applications.creation import CreationChoices, creation_choices
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
@@ -24,6 +30,8 @@ blueprint.record_once(lambda state: filters.init_app(state.app))
 
 CREATED = "OAuth application has been created."
 UPDATED = "OAuth application has been updated."
+UNKNOWN_ORGANIZATION = "Choose one of the listed organizations."
+NOT_ALLOWED = "You may only create Client Credentials applications that you own."
 KIND_TITLES = {
     Kind.BACKOFFICE: "OAuth Applications",
     Kind.STOREFRONT: "Customer User OAuth Applications",
@@ -62,6 +70,7 @@ def grid(kind: str) -> str:
         title=KIND_TITLES[Kind(kind)],
         page=page,
         organizations=visible_organizations(access),
+        may_create=bool(creatable_organizations(access, Kind(kind))),
         key_status=keys().status(),
     )
 
@@ -115,7 +124,12 @@ def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | N
     organization = choices.organization(form.organization_id())
     owner = choices.owner(form.owner_id())
     if organization is None:
-        form.organization.errors = ["Choose one of the listed organizations."]
+        form.form_errors.append(UNKNOWN_ORGANIZATION)  # the field may not be on the page
+        return None
+    if not current_access().may_own_new(
+        choices.kind, organization.id, owner.id if owner is not None else None
+    ):
+        form.form_errors.append(NOT_ALLOWED)
         return None
     try:
         new = service.create_application(
@@ -131,7 +145,7 @@ def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | N
     return secret_page(new.application, new.client_secret, token)
 
 
-@blueprint.get("/admin/oauth2/<int:application_id>")
+@blueprint.get("/admin/oauth2/<int(max=2147483647):application_id>")
 def view(application_id: int) -> str:
     application = load_application(application_id)
     return render_template(
@@ -143,7 +157,7 @@ def view(application_id: int) -> str:
     )
 
 
-@blueprint.route("/admin/oauth2/<int:application_id>/edit", methods=["GET", "POST"])
+@blueprint.route("/admin/oauth2/<int(max=2147483647):application_id>/edit", methods=["GET", "POST"])
 def edit(application_id: int) -> Response | str:
     application = load_application(application_id)
     form = EditForm(obj=application)
