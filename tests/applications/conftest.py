@@ -1,0 +1,167 @@
+"""A small world for the OAuth applications pages: two organizations, a global one, six apps."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from oauthapp.models import Grant, Kind, Role
+from tests.accounts.helpers import log_in
+from tests.factories import make_application, make_customer, make_org, make_user
+
+GRID = "/admin/oauth2/"
+FRONTEND_GRID = "/admin/oauth2/frontend"
+CREATE = "/admin/oauth2/create"
+FRONTEND_CREATE = "/admin/oauth2/frontend/create"
+USERNAMES = ("alice", "bob", "oscar", "root", "gus")
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_ROW_NAME = re.compile(r'<tr>\s*<td[^>]*><a href="/admin/oauth2/\d+">(.*?)</a></td>', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class World:
+    """Ids of everything in the world, and the applications' plain secrets and client ids.
+
+    Accounts: alice (ADMINISTRATOR of Acme), bob (USER of Acme), oscar (ADMINISTRATOR of
+    Other Corp), root (ADMINISTRATOR of the global "Main"), gus (USER of "Main"); customer users
+    carol@example.com (Acme) and olga@example.com (Other Corp).
+    """
+
+    acme: int
+    other: int
+    main: int
+    alice: int
+    bob: int
+    oscar: int
+    root: int
+    gus: int
+    carol: int
+    olga: int
+    alice_cc: int  # "Alice CC": Acme, back-office, client credentials, owner alice
+    bob_cc: int  # "Bob CC": Acme, back-office, client credentials, owner bob
+    acme_password: int  # "Acme Password": Acme, back-office, password grant, no owner
+    oscar_cc: int  # "Oscar CC": Other Corp, back-office, client credentials, owner oscar
+    carol_store: int  # "Carol Store": Acme, storefront, client credentials, owner carol
+    olga_store: int  # "Olga Store": Other Corp, storefront, client credentials, owner olga
+    secrets: dict[str, str] = field(default_factory=dict)  # application name -> plain secret
+    client_ids: dict[str, str] = field(default_factory=dict)  # application name -> client id
+    names: dict[int, str] = field(default_factory=dict)  # application id -> name
+
+    def app_id(self, name: str) -> int:
+        """The id of the application with that name."""
+        return next(app_id for app_id, app_name in self.names.items() if app_name == name)
+
+
+# The world's applications: (attribute, name, organization, grant, kind, owner attribute).
+APPLICATIONS = (
+    ("alice_cc", "Alice CC", "acme", Grant.CLIENT_CREDENTIALS, Kind.BACKOFFICE, "alice"),
+    ("bob_cc", "Bob CC", "acme", Grant.CLIENT_CREDENTIALS, Kind.BACKOFFICE, "bob"),
+    ("acme_password", "Acme Password", "acme", Grant.PASSWORD, Kind.BACKOFFICE, None),
+    ("oscar_cc", "Oscar CC", "other", Grant.CLIENT_CREDENTIALS, Kind.BACKOFFICE, "oscar"),
+    ("carol_store", "Carol Store", "acme", Grant.CLIENT_CREDENTIALS, Kind.STOREFRONT, "carol"),
+    ("olga_store", "Olga Store", "other", Grant.CLIENT_CREDENTIALS, Kind.STOREFRONT, "olga"),
+)
+BACKOFFICE_NAMES = ("Alice CC", "Bob CC", "Acme Password", "Oscar CC")
+STOREFRONT_NAMES = ("Carol Store", "Olga Store")
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    with app.app_context():
+        return build_world()
+
+
+def build_world() -> World:
+    """Create the world inside an app context."""
+    orgs = {"acme": make_org("Acme"), "other": make_org("Other Corp")}
+    orgs["main"] = make_org("Main", is_global=True)
+    accounts: dict[str, Any] = {
+        "alice": make_user("alice", orgs=[orgs["acme"]]),
+        "bob": make_user("bob", orgs=[orgs["acme"]], role=Role.USER),
+        "oscar": make_user("oscar", orgs=[orgs["other"]]),
+        "root": make_user("root", orgs=[orgs["main"]]),
+        "gus": make_user("gus", orgs=[orgs["main"]], role=Role.USER),
+        "carol": make_customer("carol@example.com", org=orgs["acme"]),
+        "olga": make_customer("olga@example.com", org=orgs["other"]),
+    }
+    ids: dict[str, int] = {key: org.id for key, org in orgs.items()}
+    ids.update({key: account.id for key, account in accounts.items()})
+    secrets, client_ids, names = {}, {}, {}
+    for attribute, name, org, grant, kind, owner in APPLICATIONS:
+        owner_account = accounts[owner] if owner else None
+        application, secret = make_application(orgs[org], name, grant, kind, owner_account)
+        ids[attribute] = application.id
+        secrets[name], client_ids[name] = secret, application.client_id
+        names[application.id] = name
+    return World(**ids, secrets=secrets, client_ids=client_ids, names=names)
+
+
+def logged_in(app: Flask, username: str) -> FlaskClient:
+    """A test client with that user logged in."""
+    client = app.test_client()
+    response = log_in(client, username)
+    assert response.status_code == 302, f"{username} could not log in"
+    return client
+
+
+def form_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on that page."""
+    response = client.get(path)
+    assert response.status_code == 200, f"GET {path} answered {response.status_code}"
+    match = _TOKEN.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient,
+    path: str,
+    data: dict[str, Any] | None = None,
+    token: bool | str = True,
+    token_from: str | None = None,
+) -> TestResponse:
+    """POST a form; token=True fetches the CSRF token from a GET of token_from or path (else the
+    grid), a string is sent as the token, False sends none."""
+    form = dict(data or {})
+    if isinstance(token, str):
+        form["csrf_token"] = token
+    elif token:
+        form["csrf_token"] = _any_token(client, token_from or path)
+    return client.post(path, data=form)
+
+
+def _any_token(client: FlaskClient, path: str) -> str:
+    """The token is the session's: any page with the logout form carries it, even a 404 or 405."""
+    match = _TOKEN.search(client.get(path).get_data(as_text=True))
+    return match.group(1) if match else form_token(client, GRID)
+
+
+def grid_names(page: str | TestResponse) -> list[str]:
+    """The application names in the rows of a grid page, top to bottom, unescaped."""
+    text = page if isinstance(page, str) else page.get_data(as_text=True)
+    return [html.unescape(name) for name in _ROW_NAME.findall(text)]
+
+
+@pytest.fixture(params=["missing", "unreadable"])
+def keyless_app(request: pytest.FixtureRequest, make_app: Any, tmp_path: Path) -> Flask:
+    """An app whose key files are missing, or hold something that is not a key."""
+    private, public = tmp_path / "server.key", tmp_path / "server.pub"
+    if request.param == "unreadable":
+        private.write_text("not a key\n")
+        private.chmod(0o600)
+        public.write_text("not a key either\n")
+    app: Flask = make_app(
+        oauth2_server={
+            "authorization_server": {"private_key": str(private)},
+            "resource_server": {"public_key": str(public)},
+        }
+    )
+    return app
