@@ -10,6 +10,7 @@ import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -186,11 +187,21 @@ class Keys:
         self.public_path = public_path
         self.algorithm = algorithm
         self._ring: KeyRing | None = None
+        self._status: tuple[Any, KeyStatus] | None = None
         self._lock = threading.Lock()
 
     def status(self) -> KeyStatus:
-        """The current state of the files (checked on each call; the back-office shows it)."""
-        return check_keys(self.private_path, self.public_path, self.algorithm)
+        """The current state of the files; parsed again only when a file has changed.
+
+        Every back-office page asks, and parsing an RSA key costs tens of milliseconds.
+        """
+        fingerprint = (_file_state(self.private_path), _file_state(self.public_path))
+        cached = self._status
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        status = check_keys(self.private_path, self.public_path, self.algorithm)
+        self._status = (fingerprint, status)
+        return status
 
     def ring(self) -> KeyRing:
         """The key pair, loaded on first use and kept for the life of the process."""
@@ -203,6 +214,16 @@ class Keys:
     def forget(self) -> None:
         """Drop the loaded keys so the next use reads the files again."""
         self._ring = None
+
+
+def _file_state(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is replaced, edited, or has its mode changed; None if absent."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    readable = os.access(path, os.R_OK)
+    return (info.st_ino, info.st_mtime_ns, info.st_size, info.st_mode, info.st_uid, int(readable))
 
 
 def init_app(app: Flask, private_path: Path, public_path: Path, algorithm: str) -> None:

@@ -439,3 +439,30 @@ def test_app_keys_use_the_configured_files(ctx: Flask, key_pair: tuple[Path, Pat
     assert configured.public_path == key_pair[1]
     assert configured.algorithm == "RS256"
     assert configured.status().ok
+
+
+def test_the_key_status_notices_a_mode_change_after_it_was_asked(
+    rsa_pair: tuple[Path, Path],
+) -> None:
+    status_of = Keys(*rsa_pair, "RS256")
+    assert status_of.status().ok
+    rsa_pair[0].chmod(0o644)
+    assert status_of.status().warnings == [KEY_MODE_WARNING]
+
+
+def test_the_key_status_notices_a_key_file_removed_after_it_was_asked(
+    rsa_pair: tuple[Path, Path],
+) -> None:
+    status_of = Keys(*rsa_pair, "RS256")
+    assert status_of.status().available
+    rsa_pair[1].unlink()
+    assert not status_of.status().available
+
+
+def test_the_key_status_notices_a_key_file_replaced_after_it_was_asked(
+    rsa_pair: tuple[Path, Path],
+) -> None:
+    status_of = Keys(*rsa_pair, "RS256")
+    assert status_of.status().available
+    rsa_pair[1].write_text("not a key\n")
+    assert not status_of.status().available
