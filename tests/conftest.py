@@ -168,6 +168,22 @@ def _truncate_all() -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(params=["missing", "unreadable"])
+def keyless_app(request: pytest.FixtureRequest, make_app: Any, tmp_path: Path) -> Flask:
+    """An app whose key files are missing, or hold something that is not a key."""
+    private, public = tmp_path / "server.key", tmp_path / "server.pub"
+    if request.param == "unreadable":
+        private.write_text("not a key\n")
+        private.chmod(0o600)
+        public.write_text("not a key either\n")
+    return make_app(
+        oauth2_server={
+            "authorization_server": {"private_key": str(private)},
+            "resource_server": {"public_key": str(public)},
+        }
+    )
+
+
 @pytest.fixture
 def app(make_app: AppFactory) -> Flask:
     return make_app()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -51,20 +49,3 @@ def logged_in(app: Flask, username: str) -> FlaskClient:
     client = app.test_client()
     assert log_in(client, username).status_code == 302
     return client
-
-
-@pytest.fixture(params=["missing", "unreadable"])
-def keyless_app(request: pytest.FixtureRequest, make_app: Any, tmp_path: Path) -> Flask:
-    """An app whose key files are missing, or hold something that is not a key."""
-    private, public = tmp_path / "server.key", tmp_path / "server.pub"
-    if request.param == "unreadable":
-        private.write_text("not a key\n")
-        private.chmod(0o600)
-        public.write_text("not a key either\n")
-    app: Flask = make_app(
-        oauth2_server={
-            "authorization_server": {"private_key": str(private)},
-            "resource_server": {"public_key": str(public)},
-        }
-    )
-    return app

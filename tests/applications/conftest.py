@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,20 +147,3 @@ def grid_names(page: str | TestResponse) -> list[str]:
     """The application names in the rows of a grid page, top to bottom, unescaped."""
     text = page if isinstance(page, str) else page.get_data(as_text=True)
     return [html.unescape(name) for name in _ROW_NAME.findall(text)]
-
-
-@pytest.fixture(params=["missing", "unreadable"])
-def keyless_app(request: pytest.FixtureRequest, make_app: Any, tmp_path: Path) -> Flask:
-    """An app whose key files are missing, or hold something that is not a key."""
-    private, public = tmp_path / "server.key", tmp_path / "server.pub"
-    if request.param == "unreadable":
-        private.write_text("not a key\n")
-        private.chmod(0o600)
-        public.write_text("not a key either\n")
-    app: Flask = make_app(
-        oauth2_server={
-            "authorization_server": {"private_key": str(private)},
-            "resource_server": {"public_key": str(public)},
-        }
-    )
-    return app

@@ -39,22 +39,6 @@ def last_used_at(app: Flask, client_id: str) -> Any:
 # Keys --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["missing", "unreadable"])
-def keyless_app(request: pytest.FixtureRequest, make_app: Any, tmp_path: Path) -> Flask:
-    """An app whose key files are missing, or hold something that is not a key."""
-    private, public = tmp_path / "server.key", tmp_path / "server.pub"
-    if request.param == "unreadable":
-        private.write_text("not a key\n")
-        private.chmod(0o600)
-        public.write_text("not a key either\n")
-    return make_app(
-        oauth2_server={
-            "authorization_server": {"private_key": str(private)},
-            "resource_server": {"public_key": str(public)},
-        }
-    )
-
-
 @pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
 def test_missing_or_unreadable_keys_make_the_token_endpoint_temporarily_unavailable(
     keyless_app: Flask, as_json: bool
