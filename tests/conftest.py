@@ -13,18 +13,38 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from oauthapp import create_app
 from oauthapp.extensions import db
 from oauthapp.keys import generate_keys
 
-TEST_DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
+BASE_DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
+# Under pytest-xdist each worker gets its own database beside the named one (test -> test_gw0).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEST_DATABASE_URL = (
+    make_url(BASE_DATABASE_URL)
+    .set(database=f"{make_url(BASE_DATABASE_URL).database}_{WORKER}")
+    .render_as_string(hide_password=False)
+    if BASE_DATABASE_URL and WORKER
+    else BASE_DATABASE_URL
+)
 TEST_REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL", "")
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 AppFactory = Callable[..., Flask]
+
+
+class ClosingClient(FlaskClient):
+    """A test client that closes each response, as a real server does after sending it.
+
+    Work scheduled with `call_on_close` (mail after the response) runs, as in production.
+    """
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        return super().open(*args, buffered=buffered, **kwargs)
 
 
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +110,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, key_pair: tuple[Pa
 @pytest.fixture(scope="session")
 def postgres_ready(tmp_path_factory: pytest.TempPathFactory, key_pair: tuple[Path, Path]) -> bool:
     """Migrate the PostgreSQL test database from empty, once per run."""
+    if TEST_DATABASE_URL != BASE_DATABASE_URL:
+        _create_database(make_url(TEST_DATABASE_URL).database or "")
     folder = tmp_path_factory.mktemp("pg")
     settings = deep_merge(base_settings(folder, key_pair), {"database": {"url": TEST_DATABASE_URL}})
     with _config_env(folder):
@@ -101,6 +123,17 @@ def postgres_ready(tmp_path_factory: pytest.TempPathFactory, key_pair: tuple[Pat
         upgrade()
         db.engine.dispose()
     return True
+
+
+def _create_database(name: str) -> None:
+    engine = create_engine(BASE_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
 
 
 class _config_env:
@@ -131,6 +164,7 @@ def make_app(
     def factory(**extra: Any) -> Flask:
         settings = deep_merge(base_settings(tmp_path, key_pair), _database_settings(request))
         app = create_app(deep_merge(settings, extra))
+        app.test_client_class = ClosingClient
         built.append(app)
         return app
 
