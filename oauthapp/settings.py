@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
         "use_tls": False,
         "username": "",
         "password": "",
+        "timeout": 10,
+        "directory": "var/mail",
     },
 }
 
@@ -89,6 +91,8 @@ class MailSettings:
     use_tls: bool
     username: str
     password: str
+    timeout: int
+    directory: Path
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,8 @@ class _Parser:
             use_tls=self.get("mail.use_tls", _bool, "must be true or false"),
             username=self.get("mail.username", _str, "must be a string"),
             password=self.get("mail.password", _str, "must be a string"),
+            timeout=self.get("mail.timeout", _positive_int, "must be seconds, 1 or more"),
+            directory=self.get("mail.directory", self.path, "must be a folder path"),
         )
 
     def path(self, value: Any) -> Path:

@@ -3,15 +3,25 @@
 from oauthapp.models.accounts import CustomerUser, Organization, Role, User, UserRole
 from oauthapp.models.applications import Grant, Kind, OAuthApplication, owner_key_for
 from oauthapp.models.base import Base, utcnow
+from oauthapp.models.notifications import (
+    EmailTemplate,
+    NotificationRule,
+    OutboxMessage,
+    OutboxStatus,
+)
 from oauthapp.models.tokens import RefreshToken, RevokedAccessToken
 
 __all__ = [
     "Base",
     "CustomerUser",
+    "EmailTemplate",
     "Grant",
     "Kind",
+    "NotificationRule",
     "OAuthApplication",
     "Organization",
+    "OutboxMessage",
+    "OutboxStatus",
     "RefreshToken",
     "RevokedAccessToken",
     "Role",
