@@ -1,0 +1,1 @@
+"""Notification email: editable localized templates, notification rules, and the mail outbox."""

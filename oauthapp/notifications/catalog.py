@@ -1,0 +1,80 @@
+"""The email templates and locales the product knows, their variables and built-in texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
+
+from oauthapp.settings import ROOT
+
+APPLICATION_CREATED = "oauth_application_created"
+USER_TEMPLATE = "user_oauth_application_created"
+CUSTOMER_USER_TEMPLATE = "customer_user_oauth_application_created"
+TEMPLATES = (USER_TEMPLATE, CUSTOMER_USER_TEMPLATE)
+EVENTS = {APPLICATION_CREATED: "OAuth application created"}
+LOCALES = ("en", "de")
+DEFAULT_LOCALE = "en"
+BUILTIN_FOLDER = ROOT / "templates" / "email"
+
+# name -> what it holds; every template gets all of them, as plain strings.
+VARIABLES = {
+    "owner_name": "the owner's name (username, or the customer user's name or email)",
+    "owner_email": "the owner's primary email",
+    "application_name": "the application's name",
+    "client_id": "the application's client id (never the secret)",
+    "organization": "the organization's name",
+    "grant": "the grant, in the message's language",
+    "application_url": "a link to the application's page in the back-office",
+    "created_at": "when the application was created, in the message's language",
+}
+SAMPLE = {
+    "owner_name": "Jane Doe",
+    "owner_email": "jane.doe@example.com",
+    "application_name": "Inventory sync",
+    "client_id": "s6BhdRkqt3_7Ndpv0sM3x9pUq1Ae2kLw",
+    "organization": "ACME Inc.",
+    "grant": "Client Credentials",
+    "application_url": "http://localhost:5000/admin/oauth2/1",
+    "created_at": "Nov 28, 2026, 9:30:00 AM",
+}
+GRANT_LABELS = {
+    "en": {"client_credentials": "Client Credentials", "password": "Password"},
+    "de": {"client_credentials": "Client-Anmeldedaten", "password": "Passwort"},
+}
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    """The three editable parts of a template in one locale."""
+
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def supported_locale(locale: str | None) -> str:
+    """The supported locale closest to an account's ("de_DE" -> "de"), else the default."""
+    language = (locale or "").replace("-", "_").split("_")[0].lower()
+    return language if language in LOCALES else DEFAULT_LOCALE
+
+
+def locale_name(locale: str) -> str:
+    """The locale's name in English, as the back-office shows it ("German")."""
+    return str(Locale.parse(locale).get_display_name("en"))
+
+
+def is_known(name: str, locale: str) -> bool:
+    return name in TEMPLATES and locale in LOCALES
+
+
+@cache
+def builtin(name: str, locale: str) -> TemplateText:
+    """The text shipped with the product for that template and locale."""
+    folder = BUILTIN_FOLDER / locale
+    return TemplateText(
+        subject=(folder / f"{name}.subject.txt").read_text(encoding="utf-8").strip(),
+        body_text=(folder / f"{name}.txt").read_text(encoding="utf-8"),
+        body_html=(folder / f"{name}.html").read_text(encoding="utf-8"),
+    )

@@ -1,0 +1,163 @@
+"""Rendering of templates that administrators edit: sandboxed, bounded, with known variables.
+
+Jinja's sandbox keeps a template away from the application's internals (no `__class__`, no
+unsafe calls). On top of it, a template may not include, import, extend or define anything,
+may call only a few harmless methods, and its loops, repetitions and output are bounded, so an
+edited template can neither read what it should not nor stall a worker.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+MAX_SOURCE = 64 * 1024  # characters of template source
+MAX_OUTPUT = 256 * 1024  # characters of rendered output
+MAX_RANGE = 1000
+MAX_SEQUENCE = 10_000  # length of a string or list built with *
+MAX_LOOP_DEPTH = 2
+
+FORBIDDEN_NODES: dict[type[nodes.Node], str] = {
+    nodes.Extends: "extends",
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "import",
+    nodes.Macro: "macro",
+    nodes.CallBlock: "call",
+    nodes.Assign: "set",
+    nodes.AssignBlock: "set",
+    nodes.Block: "block",
+}
+SAFE_FILTERS = frozenset(
+    {
+        "abs", "capitalize", "count", "d", "default", "e", "escape", "first", "float", "int",
+        "join", "last", "length", "list", "lower", "replace", "reverse", "round", "sort",
+        "string", "striptags", "title", "trim", "truncate", "unique", "upper", "urlencode",
+        "wordcount",
+    }
+)  # fmt: skip
+SAFE_METHODS = frozenset(
+    {
+        "capitalize", "endswith", "isdigit", "lower", "lstrip", "rstrip", "split", "startswith",
+        "strip", "title", "upper",
+    }
+)  # fmt: skip
+
+
+class TemplateProblem(ValueError):
+    """A template that cannot be rendered; the message says why, for the person editing it."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        if operator_ == "%":
+            raise SecurityError("the % operator is not available; use filters instead")
+        if operator_ == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                raise SecurityError("exponent too large")
+            return operator.pow(left, right)
+        sized = [x for x in (left, right) if isinstance(x, str | list | tuple)]
+        counts = [x for x in (left, right) if isinstance(x, int) and not isinstance(x, bool)]
+        if sized and counts and len(sized[0]) * counts[0] > MAX_SEQUENCE:
+            raise SecurityError("repetition too long")
+        return operator.mul(left, right)
+
+    def call(
+        __self,
+        __context: Any,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if (
+            isinstance(__obj, Undefined)
+            or __obj is _bounded_range
+            or (
+                getattr(__obj, "__name__", None) in SAFE_METHODS
+                and isinstance(getattr(__obj, "__self__", None), str)
+            )
+        ):
+            return super().call(__context, __obj, *args, **kwargs)
+        raise SecurityError(f"calling {getattr(__obj, '__name__', 'this')} is not allowed")
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range is limited to {MAX_RANGE} items")
+    return numbers
+
+
+def _environment(autoescape: bool) -> _Sandbox:
+    env = _Sandbox(autoescape=autoescape, undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters = {name: env.filters[name] for name in SAFE_FILTERS}
+    env.globals = {"range": _bounded_range}
+    return env
+
+
+_TEXT = _environment(autoescape=False)
+_HTML = _environment(autoescape=True)
+
+
+def check_source(source: str, html: bool = False) -> None:
+    """Refuse a template that does not parse or uses what the sandbox does not offer."""
+    if len(source) > MAX_SOURCE:
+        raise TemplateProblem(f"The template is longer than {MAX_SOURCE} characters.")
+    try:
+        tree = (_HTML if html else _TEXT).parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"Line {exc.lineno}: {exc.message}") from exc
+    for node_type, keyword in FORBIDDEN_NODES.items():
+        if tree.find(node_type) is not None:
+            raise TemplateProblem(f"“{keyword}” is not available in email templates.")
+    for name in tree.find_all(nodes.Filter):
+        if name.name not in SAFE_FILTERS:
+            raise TemplateProblem(f"The filter “{name.name}” is not available in email templates.")
+    if _loop_depth(tree) > MAX_LOOP_DEPTH:
+        raise TemplateProblem(f"Loops may be nested at most {MAX_LOOP_DEPTH} deep.")
+
+
+def _loop_depth(node: nodes.Node) -> int:
+    deepest = max((_loop_depth(child) for child in node.iter_child_nodes()), default=0)
+    return deepest + 1 if isinstance(node, nodes.For) else deepest
+
+
+def render(source: str, variables: Mapping[str, str], html: bool = False) -> str:
+    """Render an edited template with these variables, or raise TemplateProblem."""
+    check_source(source, html)
+    env = _HTML if html else _TEXT
+    try:
+        return _bounded_join(env.from_string(source).generate(dict(variables)))
+    except TemplateProblem:
+        raise
+    except UndefinedError as exc:
+        raise TemplateProblem(f"Unknown variable or attribute: {_undefined_name(exc)}") from exc
+    except SecurityError as exc:
+        raise TemplateProblem(f"Not allowed in email templates: {exc}") from exc
+    except TemplateError as exc:
+        raise TemplateProblem(f"The template does not render: {exc}") from exc
+    except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
+        raise TemplateProblem(f"The template does not render: {exc}") from exc
+
+
+def _bounded_join(parts: Iterable[str]) -> str:
+    collected: list[str] = []
+    size = 0
+    for part in parts:
+        size += len(part)
+        if size > MAX_OUTPUT:
+            raise TemplateProblem(f"The rendered text is longer than {MAX_OUTPUT} characters.")
+        collected.append(part)
+    return "".join(collected)
+
+
+def _undefined_name(exc: UndefinedError) -> str:
+    message = str(exc)
+    return message.split("'")[1] if message.count("'") >= 2 else message
