@@ -64,6 +64,9 @@ def configure(app: Flask, settings: Settings, flask_overrides: Mapping[str, Any]
         MAIL_USE_TLS=settings.mail.use_tls,
         MAIL_USERNAME=settings.mail.username or None,
         MAIL_PASSWORD=settings.mail.password or None,
+        MAIL_SUPPRESS_SEND=False,  # Flask-Mail would stay silent in testing mode
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_DEFAULT_TIMEZONE="UTC",
     )
     app.config.update(flask_overrides)
 
@@ -112,7 +115,8 @@ def _lower(value: Any) -> Any:
 def register_extensions(app: Flask, settings: Settings) -> None:
     from oauthapp import keys
     from oauthapp.accounts.session import init_login
-    from oauthapp.extensions import csrf, db, limiter, mail, migrate
+    from oauthapp.extensions import babel, csrf, db, limiter, mail, migrate
+    from oauthapp.notifications import dispatch
     from oauthapp.security import headers, passwords
 
     db.init_app(app)
@@ -120,6 +124,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    babel.init_app(app)
+    dispatch.init_app(app)
     init_login(app)
     passwords.init_app(app)
     headers.init_app(app)
@@ -132,10 +138,12 @@ def register_blueprints(app: Flask) -> None:
     from oauthapp.api.views import blueprint as api
     from oauthapp.applications import actions  # noqa: F401 (routes on the applications blueprint)
     from oauthapp.applications.views import blueprint as applications
+    from oauthapp.notifications.views import blueprint as notifications
     from oauthapp.token.views import blueprint as token
 
     app.register_blueprint(accounts)
     app.register_blueprint(applications)
+    app.register_blueprint(notifications)
     app.register_blueprint(token)
     app.register_blueprint(api)
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 
 from oauthapp.extensions import db
 from oauthapp.models import Grant, OAuthApplication, RefreshToken, RevokedAccessToken, utcnow
+from oauthapp.notifications import outbox
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,11 @@ class CleanupCounts:
     refresh_tokens: int
     revoked_access_tokens: int
     orphaned_applications: int
+    sent_messages: int = 0
 
 
 def cleanup(now: datetime | None = None) -> CleanupCounts:
-    """Delete expired refresh tokens and revocations, and ownerless client-credentials apps."""
+    """Delete expired tokens and revocations, ownerless client-credentials apps, old sent mail."""
     now = now or utcnow()
     tokens = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at <= now))
     revoked = db.session.execute(
@@ -38,6 +40,7 @@ def cleanup(now: datetime | None = None) -> CleanupCounts:
         refresh_tokens=_count(tokens),
         revoked_access_tokens=_count(revoked),
         orphaned_applications=_count(orphans),
+        sent_messages=outbox.delete_sent_before(now - outbox.KEEP_SENT),
     )
 
 

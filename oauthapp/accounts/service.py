@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
@@ -102,6 +103,15 @@ def get_customer_user(email: str) -> CustomerUser:
     return customer
 
 
+def clean_locale(value: str) -> str:
+    """A locale such as "en", "de" or "de_DE"; InvalidInput otherwise."""
+    locale = (value or "").strip().replace("-", "_")
+    if not re.fullmatch(r"[a-zA-Z]{2,3}(_[a-zA-Z]{2,4})?", locale):
+        raise InvalidInput(f"Not a locale: {value!r} (use e.g. en, de or de_DE).", "locale")
+    language, _, region = locale.partition("_")
+    return f"{language.lower()}_{region.upper()}" if region else language.lower()
+
+
 def create_user(
     username: str,
     email: str,
@@ -121,7 +131,7 @@ def create_user(
         username=username,
         email=normalize_email(email),
         password_hash=_password_hash(password),
-        locale=locale,
+        locale=clean_locale(locale),
         roles=[UserRole(organization=org, role=Role(role).value) for org in orgs],
     )
     db.session.add(user)
@@ -142,7 +152,7 @@ def create_customer_user(
         name=(name or "").strip()[:NAME_MAX],
         password_hash=_password_hash(password),
         organization=org,
-        locale=locale,
+        locale=clean_locale(locale),
     )
     db.session.add(customer)
     _commit(f"A customer user with email {email!r} already exists.")

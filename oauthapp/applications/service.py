@@ -19,6 +19,8 @@ from oauthapp.models import (
     User,
     owner_key_for,
 )
+from oauthapp.notifications.dispatch import send_soon
+from oauthapp.notifications.events import application_created as notify_application_created
 from oauthapp.security.credentials import generate_client_id, generate_secret, hash_secret
 
 DUPLICATE_NAME = "An application with this name already exists for this organization and owner."
@@ -104,10 +106,12 @@ def create_application(
     )
     db.session.add(application)
     try:
+        queued = notify_application_created(application)  # in the same transaction
         db.session.commit()
     except IntegrityError as exc:  # a concurrent create with the same name won the race
         db.session.rollback()
         raise Conflict(DUPLICATE_NAME, "name") from exc
+    send_soon(queued)
     return NewApplication(application, secret)
 
 

@@ -15,6 +15,9 @@ orgs = AppGroup("orgs", help="Manage organizations.")
 users = AppGroup("users", help="Manage back-office users.")
 customers = AppGroup("customers", help="Manage customer (storefront) users.")
 
+locale_option = click.option(
+    "--locale", default="en", show_default=True, help="Language of the account's email, e.g. de."
+)
 password_option = click.option(
     "--password",
     prompt=True,
@@ -63,12 +66,18 @@ def enable_org(name: str) -> None:
     default=Role.USER.value,
     show_default=True,
 )
+@locale_option
 @reports_errors
 def create_user(
-    username: str, email: str, password: str, organizations: tuple[str, ...], role: str
+    username: str,
+    email: str,
+    password: str,
+    organizations: tuple[str, ...],
+    role: str,
+    locale: str,
 ) -> None:
     """Create a back-office user with ROLE in each organization."""
-    user = service.create_user(username, email, password, organizations, Role(role))
+    user = service.create_user(username, email, password, organizations, Role(role), locale)
     click.echo(f"Created user {user.username!r} (id {user.id}).")
 
 
@@ -77,10 +86,11 @@ def create_user(
 @password_option
 @click.option("--org", "organization", required=True)
 @click.option("--name", default="", help="Display name.")
+@locale_option
 @reports_errors
-def create_customer(email: str, password: str, organization: str, name: str) -> None:
+def create_customer(email: str, password: str, organization: str, name: str, locale: str) -> None:
     """Create a customer user of one organization."""
-    customer = service.create_customer_user(email, password, organization, name)
+    customer = service.create_customer_user(email, password, organization, name, locale)
     click.echo(f"Created customer user {customer.email!r} (id {customer.id}).")
 
 

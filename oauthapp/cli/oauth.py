@@ -143,3 +143,4 @@ def cleanup() -> None:
     click.echo(f"Deleted {counts.refresh_tokens} expired refresh tokens.")
     click.echo(f"Deleted {counts.revoked_access_tokens} expired revocation records.")
     click.echo(f"Deleted {counts.orphaned_applications} applications whose owner no longer exists.")
+    click.echo(f"Deleted {counts.sent_messages} sent email messages older than 30 days.")
