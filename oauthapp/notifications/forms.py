@@ -1,0 +1,36 @@
+"""Forms of the System > Emails pages; the service functions validate for real."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length
+
+from oauthapp.notifications.sandbox import MAX_SOURCE
+
+
+class TemplateForm(FlaskForm):
+    subject = StringField("Subject", validators=[Length(max=1000)])
+    body_text = TextAreaField("Text body", validators=[Length(max=MAX_SOURCE)])
+    body_html = TextAreaField("HTML body", validators=[Length(max=MAX_SOURCE)])
+    preview = SubmitField("Preview")
+    submit = SubmitField("Save")
+
+
+class ResetForm(FlaskForm):
+    submit = SubmitField("Reset to default")
+
+
+class RuleForm(FlaskForm):
+    enabled = BooleanField("Enabled")
+    notify_owner = BooleanField("Send to the application's owner")
+    recipients = TextAreaField(
+        "Additional recipients",
+        description="Email addresses, one a line; they get the owner's message.",
+        validators=[Length(max=10_000)],
+    )
+    submit = SubmitField("Save")
+
+
+class RetryForm(FlaskForm):
+    submit = SubmitField("Retry now")

@@ -1,0 +1,159 @@
+"""System > Emails: templates, notification rules and the outbox, for global administrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from oauthapp.applications.access import access_of
+from oauthapp.exceptions import NotFound, ServiceError
+from oauthapp.models import Role
+from oauthapp.notifications import catalog, outbox, rules, templates
+from oauthapp.notifications.catalog import TemplateText
+from oauthapp.notifications.forms import ResetForm, RetryForm, RuleForm, TemplateForm
+from oauthapp.notifications.queries import STATUS_FILTERS, load_outbox, parse_outbox_query
+from oauthapp.notifications.templates import RenderedMessage
+
+blueprint = Blueprint("notifications", __name__, url_prefix="/admin/email")
+
+SAVED = "Email template has been saved."
+RESET = "Email template has been reset to its default."
+RULE_SAVED = "Notification rule has been saved."
+RETRYING = "The message will be sent again shortly."
+
+
+def may_manage_emails() -> bool:
+    """Email templates and rules are system-wide: administrators of the global organization."""
+    return bool(
+        current_user.is_authenticated and access_of(current_user).everywhere == Role.ADMINISTRATOR
+    )
+
+
+@blueprint.app_context_processor
+def menu_flags() -> dict[str, Any]:
+    return {"may_manage_emails": may_manage_emails}
+
+
+@blueprint.before_request
+@login_required
+def require_global_administrator() -> None:
+    if not may_manage_emails():
+        abort(403)
+
+
+@blueprint.get("/templates")
+def template_list() -> str:
+    return render_template(
+        "notifications/templates.html",
+        entries=templates.list_templates(),
+        locale_name=catalog.locale_name,
+    )
+
+
+@blueprint.route("/templates/<name>/<locale>", methods=["GET", "POST"])
+def template_edit(name: str, locale: str) -> Response | str:
+    current = _template_or_404(name, locale)
+    form = TemplateForm(data=vars(current) if request.method == "GET" else None)
+    preview: RenderedMessage | None = None
+    if form.validate_on_submit():
+        text = TemplateText(
+            form.subject.data or "", form.body_text.data or "", form.body_html.data or ""
+        )
+        try:
+            if form.preview.data:
+                preview = templates.check_template(text)
+            else:
+                templates.save_template(name, locale, text, current_user.id)
+                flash(SAVED, "success")
+                return redirect(url_for(".template_edit", name=name, locale=locale))
+        except ServiceError as error:
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
+    return render_template(
+        "notifications/template_edit.html",
+        form=form,
+        reset_form=ResetForm(),
+        name=name,
+        locale=locale,
+        locale_label=catalog.locale_name(locale),
+        customized=current != catalog.builtin(name, locale),
+        variables=catalog.VARIABLES,
+        preview=preview,
+    )
+
+
+@blueprint.post("/templates/<name>/<locale>/reset")
+def template_reset(name: str, locale: str) -> Response:
+    _template_or_404(name, locale)
+    if ResetForm().validate_on_submit():
+        templates.reset_template(name, locale)
+        flash(RESET, "success")
+    return redirect(url_for(".template_edit", name=name, locale=locale))
+
+
+def _template_or_404(name: str, locale: str) -> TemplateText:
+    try:
+        return templates.template_text(name, locale)
+    except NotFound:
+        abort(404)
+
+
+@blueprint.get("/notification-rules")
+def rule_list() -> str:
+    return render_template("notifications/rules.html", rules=rules.list_rules())
+
+
+@blueprint.route("/notification-rules/<event>", methods=["GET", "POST"])
+def rule_edit(event: str) -> Response | str:
+    try:
+        rule = rules.get_rule(event)
+    except NotFound:
+        abort(404)
+    form = RuleForm(
+        data={
+            "enabled": rule.enabled,
+            "notify_owner": rule.notify_owner,
+            "recipients": "\n".join(rule.recipients),
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        try:
+            rules.save_rule(
+                event,
+                bool(form.enabled.data),
+                bool(form.notify_owner.data),
+                form.recipients.data or "",
+            )
+        except ServiceError as error:
+            form.recipients.errors.append(error.message)
+        else:
+            flash(RULE_SAVED, "success")
+            return redirect(url_for(".rule_list"))
+    return render_template("notifications/rule_edit.html", form=form, rule=rule)
+
+
+@blueprint.get("/outbox")
+def outbox_list() -> str:
+    return render_template(
+        "notifications/outbox.html",
+        page=load_outbox(parse_outbox_query(request.args)),
+        counts=outbox.status_counts(),
+        filters=list(STATUS_FILTERS),
+        retry_form=RetryForm(),
+    )
+
+
+@blueprint.post("/outbox/<int(max=2147483647):message_id>/retry")
+def outbox_retry(message_id: int) -> Response:
+    if RetryForm().validate_on_submit():
+        try:
+            outbox.retry_now(message_id)
+        except NotFound:
+            abort(404)
+        flash(RETRYING, "success")
+    return redirect(url_for(".outbox_list", status=parse_outbox_query(request.args).status))
