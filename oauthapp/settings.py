@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
         "password": "",
         "timeout": 10,
         "directory": "var/mail",
+        "send_after_commit": True,
     },
 }
 
@@ -93,6 +94,7 @@ class MailSettings:
     password: str
     timeout: int
     directory: Path
+    send_after_commit: bool
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ class _Parser:
             password=self.get("mail.password", _str, "must be a string"),
             timeout=self.get("mail.timeout", _positive_int, "must be seconds, 1 or more"),
             directory=self.get("mail.directory", self.path, "must be a folder path"),
+            send_after_commit=self.get("mail.send_after_commit", _bool, "must be true or false"),
         )
 
     def path(self, value: Any) -> Path:

@@ -83,7 +83,8 @@ def base_settings(tmp: Path, key_pair: tuple[Path, Path]) -> dict[str, Any]:
             "resource_server": {"public_key": str(key_pair[1])},
         },
         "rate_limit": {"storage_url": TEST_REDIS_URL or "memory://"},
-        "mail": {"server": ""},
+        # Mail is recorded in the outbox but not sent, but where a test asks for delivery.
+        "mail": {"server": "", "send_after_commit": False},
         "OAUTHAPP_ARGON2": FAST_ARGON2,
         # Rate-limit counters of one test never meet another's in a shared Redis.
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",

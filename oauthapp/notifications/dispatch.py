@@ -25,7 +25,7 @@ _PENDING = "outbox_pending"
 
 def send_soon(ids: Sequence[int]) -> None:
     """Send these committed messages after the current response, or now outside a request."""
-    if not ids:
+    if not ids or not get_settings().mail.send_after_commit:
         return
     if has_request_context():
         g.setdefault(_PENDING, []).extend(ids)
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
 def _after_request(response: Response) -> Response:
     pending: list[int] = g.pop(_PENDING, [])
-    backoffice_change = (
+    backoffice_change = get_settings().mail.send_after_commit and (
         request.method == "POST"
         and request.blueprint in BACKOFFICE_BLUEPRINTS
         and response.status_code < 400
