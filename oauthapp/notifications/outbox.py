@@ -194,7 +194,7 @@ def status_counts() -> dict[str, int]:
     """How many messages are in each state."""
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     counts = {status.value: 0 for status in OutboxStatus}
-    counts.update({status: count for status, count in db.session.execute(query).tuples()})
+    counts.update({str(row[0]): int(row[1]) for row in db.session.execute(query)})
     return counts
 
 

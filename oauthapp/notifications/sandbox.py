@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, nodes
+from jinja2 import (
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    Undefined,
+    nodes,
+)
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -106,6 +114,13 @@ _TEXT = _environment(autoescape=False)
 _HTML = _environment(autoescape=True)
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str, html: bool) -> Template:
+    """Templates are checked and compiled once per process (sources are few and small)."""
+    check_source(source, html)
+    return (_HTML if html else _TEXT).from_string(source)
+
+
 def check_source(source: str, html: bool = False) -> None:
     """Refuse a template that does not parse or uses what the sandbox does not offer."""
     if len(source) > MAX_SOURCE:
@@ -131,10 +146,9 @@ def _loop_depth(node: nodes.Node) -> int:
 
 def render(source: str, variables: Mapping[str, str], html: bool = False) -> str:
     """Render an edited template with these variables, or raise TemplateProblem."""
-    check_source(source, html)
-    env = _HTML if html else _TEXT
+    template = _compiled(source, html)
     try:
-        return _bounded_join(env.from_string(source).generate(dict(variables)))
+        return _bounded_join(template.generate(dict(variables)))
     except TemplateProblem:
         raise
     except UndefinedError as exc:
