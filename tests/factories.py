@@ -23,17 +23,23 @@ def make_user(
     orgs: list[Organization] | None = None,
     role: Role = Role.ADMINISTRATOR,
     password: str = PASSWORD,
+    locale: str = "en",
 ) -> User:
     username = username or f"user{next(_sequence)}"
     names = [org.name for org in orgs] if orgs else [make_org().name]
-    return accounts.create_user(username, f"{username}@example.com", password, names, role)
+    email = f"{username}@example.com"
+    return accounts.create_user(username, email, password, names, role, locale)
 
 
 def make_customer(
-    email: str | None = None, org: Organization | None = None, password: str = PASSWORD
+    email: str | None = None,
+    org: Organization | None = None,
+    password: str = PASSWORD,
+    locale: str = "en",
 ) -> CustomerUser:
     email = email or f"customer{next(_sequence)}@example.com"
-    return accounts.create_customer_user(email, password, (org or make_org()).name, "Customer")
+    org_name = (org or make_org()).name
+    return accounts.create_customer_user(email, password, org_name, "Customer", locale)
 
 
 def make_application(

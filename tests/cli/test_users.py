@@ -203,3 +203,22 @@ def test_switches_name_an_unknown_user(cli: FlaskCliRunner, switch: str) -> None
     result = invoke(cli, "users", switch, "nobody")
     assert result.exit_code == 1
     assert "Error: Unknown user: nobody" in result.output
+
+
+@pytest.mark.usefixtures("orgs")
+@pytest.mark.parametrize(("given", "stored"), [("de", "de"), ("de-de", "de_DE"), ("EN", "en")])
+def test_create_takes_the_language_of_the_users_email(
+    app: Flask, cli: FlaskCliRunner, given: str, stored: str
+) -> None:
+    result = create(cli, "--org", "Acme", "--locale", given)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert get_user("bob").locale == stored
+
+
+@pytest.mark.usefixtures("orgs")
+def test_create_refuses_a_locale_that_is_not_one(app: Flask, cli: FlaskCliRunner) -> None:
+    result = create(cli, "--org", "Acme", "--locale", "../../etc")
+    assert result.exit_code == 1
+    assert "Not a locale: '../../etc'" in result.output
+    assert count(app, User) == 0
