@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
 from oauthapp.settings import ROOT
 
@@ -25,6 +26,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def site_config(folder: Path, base: str, mail: dict[str, object] | None = None) -> Path:
+    """Write FOLDER/config.yml for a server at BASE that keeps everything in FOLDER.
+
+    Always SQLite, even when OAUTHAPP_TEST_DATABASE_URL names a PostgreSQL database: such a
+    server lives in another process for a whole module, while the other tests' fixtures drop,
+    migrate and truncate that shared database under it. Mail goes to FOLDER/mail as .eml files
+    unless MAIL names a server.
+    """
+    config = folder / "config.yml"
+    settings = {
+        "database": {"url": f"sqlite:///{folder / 'oauthapp.sqlite'}"},
+        "secret_key_file": str(folder / "secret_key"),
+        "oauth2_server": {
+            "issuer": base,
+            "authorization_server": {"private_key": str(folder / "oauth_private.key")},
+            "resource_server": {"public_key": str(folder / "oauth_public.key")},
+        },
+        "rate_limit": {"storage_url": "memory://"},
+        "mail": {"server": "", "directory": str(folder / "mail"), **(mail or {})},
+    }
+    config.write_text(yaml.safe_dump(settings))
+    return config
 
 
 def server_environ(config: Path) -> dict[str, str]:

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 import requests
-import yaml
 
 from tests.e2e.browser import NewPage, expect
-from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ
+from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -51,22 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("backoffice")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    config = folder / "config.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "database": {"url": f"sqlite:///{folder / 'oauthapp.sqlite'}"},
-                "secret_key_file": str(folder / "secret_key"),
-                "oauth2_server": {
-                    "issuer": base,
-                    "authorization_server": {"private_key": str(folder / "oauth_private.key")},
-                    "resource_server": {"public_key": str(folder / "oauth_public.key")},
-                },
-                "rate_limit": {"storage_url": "memory://"},
-                "mail": {"server": ""},
-            }
-        )
-    )
+    config = site_config(folder, base)
     env = server_environ(config)
     flask_ok(env, "db", "upgrade")  # alone: it creates the secret key file
     flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))

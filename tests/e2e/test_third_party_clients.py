@@ -18,7 +18,6 @@ from typing import Any
 import jwt
 import pytest
 import requests
-import yaml
 from oauthlib.oauth2 import (
     BackendApplicationClient,
     InvalidClientError,
@@ -28,7 +27,7 @@ from oauthlib.oauth2 import (
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ
+from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
 
 ORG = "Acme Retail"
 USERNAME = "olivia"
@@ -78,28 +77,10 @@ def create_apps(env: dict[str, str], *apps: tuple[str, ...]) -> list[Credentials
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    # Always SQLite, even when OAUTHAPP_TEST_DATABASE_URL names a PostgreSQL database: this
-    # server lives in another process for the whole module, while the other tests' fixtures drop,
-    # migrate and truncate that shared database under it.
     folder = tmp_path_factory.mktemp("e2e")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    config = folder / "config.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "database": {"url": f"sqlite:///{folder / 'oauthapp.sqlite'}"},
-                "secret_key_file": str(folder / "secret_key"),
-                "oauth2_server": {
-                    "issuer": base,
-                    "authorization_server": {"private_key": str(folder / "oauth_private.key")},
-                    "resource_server": {"public_key": str(folder / "oauth_public.key")},
-                },
-                "rate_limit": {"storage_url": "memory://"},
-                "mail": {"server": ""},
-            }
-        )
-    )
+    config = site_config(folder, base)
     env = server_environ(config)
     # The operator's set-up, one process per command; commands that need nothing of each other
     # run at once (the first one alone: it creates the secret key file).
