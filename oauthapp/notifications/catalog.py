@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 
 from babel import Locale
+from flask_babel import force_locale, format_datetime
 
 from oauthapp.settings import ROOT
 
@@ -29,20 +31,30 @@ VARIABLES = {
     "application_url": "a link to the application's page in the back-office",
     "created_at": "when the application was created, in the message's language",
 }
-SAMPLE = {
+_SAMPLE = {
     "owner_name": "Jane Doe",
     "owner_email": "jane.doe@example.com",
     "application_name": "Inventory sync",
     "client_id": "s6BhdRkqt3_7Ndpv0sM3x9pUq1Ae2kLw",
     "organization": "ACME Inc.",
-    "grant": "Client Credentials",
     "application_url": "http://localhost:5000/admin/oauth2/1",
-    "created_at": "Nov 28, 2026, 9:30:00 AM",
 }
+SAMPLE_TIME = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 GRANT_LABELS = {
     "en": {"client_credentials": "Client Credentials", "password": "Password"},
     "de": {"client_credentials": "Client-Anmeldedaten", "password": "Passwort"},
 }
+
+
+def sample(locale: str) -> dict[str, str]:
+    """Sample values for previews and validation, in the locale's language."""
+    with force_locale(locale):
+        created_at = str(format_datetime(SAMPLE_TIME, "long"))
+    return {
+        **_SAMPLE,
+        "grant": GRANT_LABELS[locale]["client_credentials"],
+        "created_at": created_at,
+    }
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from oauthapp.exceptions import ServiceError
+from oauthapp.notifications.catalog import TemplateText
 from oauthapp.notifications.sandbox import MAX_SOURCE
 
 
@@ -15,6 +17,16 @@ class TemplateForm(FlaskForm):
     body_html = TextAreaField("HTML body", validators=[Length(max=MAX_SOURCE)])
     preview = SubmitField("Preview")
     submit = SubmitField("Save")
+
+    def text(self) -> TemplateText:
+        return TemplateText(
+            self.subject.data or "", self.body_text.data or "", self.body_html.data or ""
+        )
+
+    def add_error(self, error: ServiceError) -> None:
+        """Show a service's refusal next to the field it names."""
+        field = getattr(self, error.field or "", None)
+        (field.errors if field is not None else self.form_errors).append(error.message)
 
 
 class ResetForm(FlaskForm):

@@ -88,17 +88,17 @@ def render_text(text: TemplateText, variables: Mapping[str, str]) -> RenderedMes
     return RenderedMessage(subject, parts["body_text"], parts["body_html"])
 
 
-def check_template(text: TemplateText) -> RenderedMessage:
+def check_template(text: TemplateText, locale: str) -> RenderedMessage:
     """Refuse (InvalidInput, naming the field) a template that does not render the sample."""
     if not text.body_text.strip():
         raise InvalidInput("The text body must not be blank.", "body_text")
-    return render_text(text, catalog.SAMPLE)
+    return render_text(text, catalog.sample(locale))
 
 
 def save_template(name: str, locale: str, text: TemplateText, editor_id: int | None) -> None:
     """Store an edited template once it renders the sample data."""
     template_text(name, locale)  # NotFound for an unknown template or locale
-    check_template(text)
+    check_template(text, locale)
     row = _edited(name, locale) or EmailTemplate(name=name, locale=locale)
     row.subject, row.body_text, row.body_html = text.subject, text.body_text, text.body_html
     row.updated_by_id = editor_id

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -16,6 +25,7 @@ from oauthapp.notifications.catalog import TemplateText
 from oauthapp.notifications.forms import ResetForm, RetryForm, RuleForm, TemplateForm
 from oauthapp.notifications.queries import STATUS_FILTERS, load_outbox, parse_outbox_query
 from oauthapp.notifications.templates import RenderedMessage
+from oauthapp.security.headers import INLINE_STYLES_POLICY
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/admin/email")
 
@@ -54,35 +64,46 @@ def template_list() -> str:
 
 
 @blueprint.route("/templates/<name>/<locale>", methods=["GET", "POST"])
-def template_edit(name: str, locale: str) -> Response | str:
+def template_edit(name: str, locale: str) -> Response:
     current = _template_or_404(name, locale)
     form = TemplateForm(data=vars(current) if request.method == "GET" else None)
     preview: RenderedMessage | None = None
     if form.validate_on_submit():
-        text = TemplateText(
-            form.subject.data or "", form.body_text.data or "", form.body_html.data or ""
-        )
         try:
             if form.preview.data:
-                preview = templates.check_template(text)
+                preview = templates.check_template(form.text(), locale)
             else:
-                templates.save_template(name, locale, text, current_user.id)
+                templates.save_template(name, locale, form.text(), current_user.id)
                 flash(SAVED, "success")
                 return redirect(url_for(".template_edit", name=name, locale=locale))
         except ServiceError as error:
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(error.message)
-    return render_template(
-        "notifications/template_edit.html",
-        form=form,
-        reset_form=ResetForm(),
-        name=name,
-        locale=locale,
-        locale_label=catalog.locale_name(locale),
-        customized=current != catalog.builtin(name, locale),
-        variables=catalog.VARIABLES,
-        preview=preview,
+            form.add_error(error)
+    return _edit_page(form, name, locale, current, preview)
+
+
+def _edit_page(
+    form: TemplateForm,
+    name: str,
+    locale: str,
+    current: TemplateText,
+    preview: RenderedMessage | None,
+) -> Response:
+    page = make_response(
+        render_template(
+            "notifications/template_edit.html",
+            form=form,
+            reset_form=ResetForm(),
+            name=name,
+            locale=locale,
+            locale_label=catalog.locale_name(locale),
+            customized=current != catalog.builtin(name, locale),
+            variables=catalog.VARIABLES,
+            preview=preview,
+        )
     )
+    if preview is not None:  # the email's HTML, styled inline, in a sandboxed frame
+        page.headers["Content-Security-Policy"] = INLINE_STYLES_POLICY
+    return page
 
 
 @blueprint.post("/templates/<name>/<locale>/reset")

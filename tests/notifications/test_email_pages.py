@@ -170,8 +170,17 @@ def test_preview_renders_the_sample_data_without_saving(root: FlaskClient) -> No
     assert "Hi Jane Doe" in page
     assert "App Inventory sync" in page
     assert 'sandbox srcdoc="<b>ACME Inc.</b>"' in page  # the HTML part in a sandboxed frame
-    assert page.count(">Default<") == 0  # this is the edit page; the list is unchanged:
-    assert text_of(root, TEMPLATES).count(">Default<") == 4
+    # Email HTML is styled inline: this page, and only this one, lets the frame use inline styles.
+    assert "style-src 'self' 'unsafe-inline'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in root.get(USER_EN).headers["Content-Security-Policy"]
+    assert text_of(root, TEMPLATES).count(">Default<") == 4  # nothing was saved
+
+
+def test_the_german_preview_speaks_german(root: FlaskClient) -> None:
+    form = edited("{{ grant }}", "{{ created_at }}")
+    page = html.unescape(post_form(root, USER_DE, {**form, "preview": "Preview"}).get_data(True))
+    assert "Client-Anmeldedaten" in page
+    assert "28. November 2026" in page
 
 
 def test_reset_brings_back_the_built_in_text(root: FlaskClient) -> None:
