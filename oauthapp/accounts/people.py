@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from oauthapp.applications.access import Access, customer_filter, user_filter
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, User, UserRole
+from oauthapp.paging import Paginated
 from oauthapp.querystring import matching, positive_int
 
 PAGE_SIZE = 25
@@ -35,24 +36,13 @@ class ListQuery:
 
 
 @dataclass(frozen=True)
-class ListPage(Generic[Row]):
+class ListPage(Paginated, Generic[Row]):
     """One page of a list, with what the pager needs."""
 
+    per_page: ClassVar[int] = PAGE_SIZE
     rows: list[Row]
     total: int
     query: ListQuery
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
-    def previous(self) -> int | None:
-        return self.query.page - 1 if self.query.page > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.query.page + 1 if self.query.page < self.pages else None
 
 
 def parse_list_query(args: Mapping[str, str]) -> ListQuery:

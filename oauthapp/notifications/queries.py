@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import func, select
 
 from oauthapp.extensions import db
 from oauthapp.models import OutboxMessage, OutboxStatus
+from oauthapp.paging import Paginated
 from oauthapp.querystring import positive_int
 
 PER_PAGE = 50
@@ -32,22 +34,11 @@ class OutboxQuery:
 
 
 @dataclass(frozen=True)
-class OutboxPage:
+class OutboxPage(Paginated):
+    per_page: ClassVar[int] = PER_PAGE
     query: OutboxQuery
     rows: list[OutboxMessage]
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PER_PAGE))
-
-    @property
-    def previous(self) -> int | None:
-        return self.query.page - 1 if self.query.page > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.query.page + 1 if self.query.page < self.pages else None
 
 
 def parse_outbox_query(args: Mapping[str, str]) -> OutboxQuery:
