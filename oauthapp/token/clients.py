@@ -45,11 +45,11 @@ def authenticate(request: OAuth2Request, endpoint: str) -> OAuthApplication:
     """The application whose credentials the request carries, checked for that endpoint."""
     client_id, secret, basic = _credentials(request)
     address = http_request.remote_addr or "-"
-    throttle.check(client_id, address)
     application = _load(client_id)
     if application is None or not verify_secret(secret, application.secret_hash):
         throttle.register_failure(client_id, address)
         raise ClientRefused(AUTH_FAILED, basic)
+    throttle.check(client_id, address)
     problem = refusal(application, request.payload.data.get("grant_type"), endpoint)
     if problem:
         raise ClientRefused(problem, basic)

@@ -1,4 +1,9 @@
-"""Failed client authentications, counted per client id and per IP (rate_limit.token_endpoint)."""
+"""Failed client authentications, counted per client id and address, and per address.
+
+`rate_limit.token_endpoint` applies to both counts. A client id that failed too often from an
+address is refused there, even with the right secret, until the window passes; an address with
+too many failures of any client ids gets 429 instead of 401 for every further failure.
+"""
 
 from __future__ import annotations
 
@@ -37,30 +42,51 @@ def _rate() -> RateLimitItem:
     return rate
 
 
-def _keys(client_id: str, address: str) -> list[tuple[str, str, str]]:
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "") or "oauthapp"
-    return [(prefix, "token-client", client_id[:128]), (prefix, "token-ip", address)]
+def _pair(client_id: str, address: str) -> tuple[str, str, str, str]:
+    return (_prefix(), "token-client", client_id[:128], address)
+
+
+def _address(address: str) -> tuple[str, str, str]:
+    return (_prefix(), "token-ip", address)
+
+
+def _prefix() -> str:
+    return str(current_app.config.get("RATELIMIT_KEY_PREFIX", "") or "oauthapp")
+
+
+def _too_many(rate: RateLimitItem, key: tuple[str, ...]) -> TooManyFailures:
+    reset = limiter.limiter.get_window_stats(rate, *key).reset_time
+    return TooManyFailures(max(1, math.ceil(reset - time.time())))
 
 
 def check(client_id: str, address: str) -> None:
-    """Raise TooManyFailures while either counter is over the limit."""
+    """Before accepting good credentials: refuse a client id that failed too often from here.
+
+    One storage call. Other clients behind the same address, and the same client from
+    another address, are not held back by these failures.
+    """
     rate = _rate()
+    key = _pair(client_id, address)
     try:
-        for key in _keys(client_id, address):
-            if not limiter.limiter.test(rate, *key):
-                reset = limiter.limiter.get_window_stats(rate, *key).reset_time
-                raise TooManyFailures(max(1, math.ceil(reset - time.time())))
-    except TooManyFailures:
-        raise
+        allowed = limiter.limiter.test(rate, *key)
     except Exception:  # storage down: authenticate without the limit rather than refuse everyone
         current_app.logger.warning("Rate-limit storage unavailable; token endpoint not limited")
+        return
+    if not allowed:
+        raise _too_many(rate, key)
 
 
 def register_failure(client_id: str, address: str) -> None:
-    """Count one failed client authentication against both counters."""
+    """Count a failed authentication for the client id from this address and for the address.
+
+    Raise TooManyFailures once either count is over the limit: a guesser gets no more answers.
+    """
     rate = _rate()
-    try:
-        for key in _keys(client_id, address):
-            limiter.limiter.hit(rate, *key)
-    except Exception:
-        current_app.logger.warning("Rate-limit storage unavailable; failure not counted")
+    for key in (_pair(client_id, address), _address(address)):
+        try:
+            within = limiter.limiter.hit(rate, *key)
+        except Exception:
+            current_app.logger.warning("Rate-limit storage unavailable; failure not counted")
+            return
+        if not within:
+            raise _too_many(rate, key)
