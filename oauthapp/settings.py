@@ -36,7 +36,11 @@ DEFAULTS: dict[str, Any] = {
         "resource_server": {"public_key": "var/oauth_public.key"},
     },
     "security": {"failed_login_limit": 10},
-    "rate_limit": {"storage_url": "memory://", "token_endpoint": "60/minute"},
+    "rate_limit": {
+        "storage_url": "memory://",
+        "token_endpoint": "60/minute",
+        "login": "20/minute",
+    },
     "mail": {
         "sender": "oauthapp <no-reply@localhost>",
         "server": "",
@@ -105,6 +109,7 @@ class Settings:
     failed_login_limit: int
     rate_limit_storage_url: str
     rate_limit_token_endpoint: str
+    rate_limit_login: str
     mail: MailSettings
     base_dir: Path
 
@@ -225,6 +230,9 @@ class _Parser:
             ),
             rate_limit_token_endpoint=self.get(
                 "rate_limit.token_endpoint", _rate, "must be a rate such as '60/minute'"
+            ),
+            rate_limit_login=self.get(
+                "rate_limit.login", _rate, "must be a rate such as '20/minute'"
             ),
             mail=self.mail(),
             base_dir=self.base_dir,

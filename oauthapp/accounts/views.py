@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -25,6 +35,7 @@ from oauthapp.applications.grid import owned_applications
 from oauthapp.extensions import db
 from oauthapp.keys import keys
 from oauthapp.models import Kind, User
+from oauthapp.security import login_throttle
 from oauthapp.security.authentication import LoginRefused, authenticate
 
 blueprint = Blueprint("accounts", __name__)
@@ -41,10 +52,15 @@ def login() -> Response | str:
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data) or url_for("accounts.home"))
     if form.validate_on_submit():
+        address = request.remote_addr or "-"
+        wait = login_throttle.blocked_for(address)
+        if wait is not None:
+            return _throttled(form, wait)
         user = db.session.scalar(select(User).where(User.username == form.username.data))
         try:
             authenticate(user, form.password.data, get_settings().failed_login_limit)
         except LoginRefused as refused:
+            login_throttle.register_failure(address)
             form.form_errors.append(refused.message)
         else:
             assert user is not None
@@ -52,6 +68,13 @@ def login() -> Response | str:
             login_user(user)
             return redirect(safe_next(form.next.data) or url_for("accounts.home"))
     return render_template("accounts/login.html", form=form)
+
+
+def _throttled(form: LoginForm, seconds: int) -> Response:
+    form.form_errors.append(login_throttle.MESSAGE.format(seconds=seconds))
+    response = make_response(render_template("accounts/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])

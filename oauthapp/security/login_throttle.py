@@ -1,0 +1,54 @@
+"""Failed log-ins counted per address (`rate_limit.login`), on top of the per-account lockout.
+
+The lockout protects one account; this stops one address from trying many accounts.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import current_app
+from limits import RateLimitItem, parse
+
+from oauthapp import get_settings
+from oauthapp.extensions import limiter
+
+MESSAGE = "Too many failed log-ins from your address. Please wait {seconds} seconds and try again."
+
+
+def _rate() -> RateLimitItem:
+    rate = current_app.extensions.get("oauthapp.login_rate")
+    if rate is None:
+        rate = parse(get_settings().rate_limit_login)
+        current_app.extensions["oauthapp.login_rate"] = rate
+    return rate
+
+
+def _key(address: str) -> tuple[str, str, str]:
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX", "") or "oauthapp")
+    return (prefix, "login-ip", address)
+
+
+def _wait(rate: RateLimitItem, address: str) -> int:
+    reset = limiter.limiter.get_window_stats(rate, *_key(address)).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
+def blocked_for(address: str) -> int | None:
+    """Seconds until this address may try again, or None if it may now."""
+    rate = _rate()
+    try:
+        if limiter.limiter.test(rate, *_key(address)):
+            return None
+        return _wait(rate, address)
+    except Exception:  # storage down: the per-account lockout still holds
+        current_app.logger.warning("Rate-limit storage unavailable; log-ins not limited")
+        return None
+
+
+def register_failure(address: str) -> None:
+    try:
+        limiter.limiter.hit(_rate(), *_key(address))
+    except Exception:
+        current_app.logger.warning("Rate-limit storage unavailable; failed log-in not counted")
