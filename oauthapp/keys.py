@@ -8,14 +8,18 @@ import json
 import os
 import stat
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from oauthapp.retired_keys import RetiredKey
 
 KEYS_MISSING_WARNING = (
     "OAuth authorization is not available as encryption keys configuration was not complete. "
@@ -58,13 +62,27 @@ class KeyStatus:
 
 @dataclass(frozen=True)
 class KeyRing:
-    """The loaded key pair: what signing and verifying tokens need."""
+    """The loaded key pair, and retired public keys still in use: what tokens need."""
 
     algorithm: str
     kid: str
     private_key: PrivateKeyTypes
     public_key: PublicKeyTypes
     jwk: dict[str, str] = field(repr=False)
+    retired: tuple[RetiredKey, ...] = ()
+
+    def verification_key(self, kid: object) -> tuple[PublicKeyTypes, str] | None:
+        """The public key and algorithm for a token's kid, if it is one this server signs with."""
+        if kid == self.kid:
+            return self.public_key, self.algorithm
+        for old in self.retired:
+            if old.kid == kid and old.in_use():
+                return old.public_key, old.algorithm
+        return None
+
+    def jwks(self) -> list[dict[str, str]]:
+        """The current public key, then the retired ones still in use."""
+        return [dict(self.jwk)] + [dict(old.jwk) for old in self.retired if old.in_use()]
 
 
 def generate_private_key(algorithm: str) -> PrivateKeyTypes:
@@ -186,7 +204,7 @@ class Keys:
         self.private_path = private_path
         self.public_path = public_path
         self.algorithm = algorithm
-        self._ring: KeyRing | None = None
+        self._ring: tuple[Any, KeyRing] | None = None
         self._status: tuple[Any, KeyStatus] | None = None
         self._lock = threading.Lock()
 
@@ -204,12 +222,42 @@ class Keys:
         return status
 
     def ring(self) -> KeyRing:
-        """The key pair, loaded on first use and kept for the life of the process."""
-        if self._ring is None:
-            with self._lock:
-                if self._ring is None:
-                    self._ring = load_keyring(self.private_path, self.public_path, self.algorithm)
-        return self._ring
+        """The keys, parsed again only when a key file or the retired keys have changed.
+
+        Two stat calls a request: a rotation (in any process) takes effect at once, and a key
+        file deleted under a running server is noticed (KeyFileError, a 503) instead of signing
+        on with a key nobody can verify any more.
+        """
+        fingerprint = self._fingerprint()
+        cached = self._ring
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        with self._lock:
+            ring = self._load()
+            self._ring = (fingerprint, ring)
+        return ring
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        from oauthapp.retired_keys import retired_folder
+
+        return (
+            _file_state(self.private_path),
+            _file_state(self.public_path),
+            _file_state(retired_folder(self.public_path)),
+        )
+
+    def _load(self) -> KeyRing:
+        from oauthapp.retired_keys import load_retired
+
+        for attempt in range(3):
+            try:
+                ring = load_keyring(self.private_path, self.public_path, self.algorithm)
+                break
+            except KeyFileError:
+                if attempt == 2:  # not a rotation caught between its two renames
+                    raise
+                time.sleep(0.02)
+        return replace(ring, retired=load_retired(self.public_path))
 
     def forget(self) -> None:
         """Drop the loaded keys so the next use reads the files again."""

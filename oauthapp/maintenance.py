@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import delete
 
+from oauthapp import get_settings
 from oauthapp.extensions import db
 from oauthapp.models import Grant, OAuthApplication, RefreshToken, RevokedAccessToken, utcnow
 from oauthapp.notifications import outbox
+from oauthapp.retired_keys import delete_retired
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class CleanupCounts:
     revoked_access_tokens: int
     orphaned_applications: int
     sent_messages: int = 0
+    retired_keys: int = 0
 
 
 def cleanup(now: datetime | None = None) -> CleanupCounts:
@@ -41,6 +44,7 @@ def cleanup(now: datetime | None = None) -> CleanupCounts:
         revoked_access_tokens=_count(revoked),
         orphaned_applications=_count(orphans),
         sent_messages=outbox.delete_sent_before(now - outbox.KEEP_SENT),
+        retired_keys=delete_retired(get_settings().oauth2_server.public_key, now.timestamp()),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
@@ -16,6 +17,7 @@ from oauthapp.exceptions import InvalidInput, NotFound
 from oauthapp.keys import KeyFileError, check_keys, generate_keys
 from oauthapp.maintenance import cleanup as cleanup_expired
 from oauthapp.models import CustomerUser, Grant, Kind, User
+from oauthapp.retired_keys import rotate_keys
 
 oauth = AppGroup("oauth", help="Manage signing keys and OAuth applications.")
 
@@ -37,6 +39,30 @@ def generate_keys_command() -> None:
         )
     else:
         click.echo(f"Key files already exist ({private}, {public}); nothing was changed.")
+
+
+@oauth.command("rotate-keys")
+def rotate_keys_command() -> None:
+    """Sign with a new key from now on; publish the old public key while its tokens live."""
+    settings = get_settings()
+    auth = settings.oauth2_server.authorization_server
+    try:
+        rotation = rotate_keys(
+            auth.private_key,
+            settings.oauth2_server.public_key,
+            auth.signing_algorithm,
+            keep_for=auth.access_token_lifetime,
+        )
+    except (KeyFileError, OSError) as exc:
+        raise click.ClickException(
+            f"{exc} Rotation needs a working key pair; see `oauth check-keys`."
+        ) from exc
+    retire_at = datetime.fromtimestamp(rotation.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    click.echo(f"New signing key {rotation.new_kid} is in use.")
+    click.echo(
+        f"The previous key {rotation.old_kid} stays in the JWKS until {retire_at};"
+        " `oauth cleanup` removes it after that."
+    )
 
 
 @oauth.command("check-keys")
@@ -144,3 +170,4 @@ def cleanup() -> None:
     click.echo(f"Deleted {counts.revoked_access_tokens} expired revocation records.")
     click.echo(f"Deleted {counts.orphaned_applications} applications whose owner no longer exists.")
     click.echo(f"Deleted {counts.sent_messages} sent email messages older than 30 days.")
+    click.echo(f"Deleted {counts.retired_keys} retired signing keys whose tokens have expired.")

@@ -73,12 +73,14 @@ def verify(ring: KeyRing, token: str, *, issuer: str, expected_audience: str) ->
         header = jwt.get_unverified_header(token)
         if header.get("typ", "").lower() not in (TOKEN_TYPE, "application/at+jwt"):
             raise InvalidAccessToken("The token is not an access token.")
-        if header.get("kid") != ring.kid:
+        found = ring.verification_key(header.get("kid"))
+        if found is None:
             raise InvalidAccessToken("The token was signed by an unknown key.")
+        public_key, algorithm = found
         claims: dict[str, Any] = jwt.decode(
             token,
-            ring.public_key,  # type: ignore[arg-type]
-            algorithms=[ring.algorithm],
+            public_key,  # type: ignore[arg-type]
+            algorithms=[algorithm],
             audience=expected_audience,
             issuer=issuer,
             leeway=LEEWAY,

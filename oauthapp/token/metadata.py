@@ -35,4 +35,4 @@ def server_metadata() -> dict[str, Any]:
 
 def jwks(ring: KeyRing) -> dict[str, Any]:
     """The public signing key(s), each with its kid."""
-    return {"keys": [dict(ring.jwk)]}
+    return {"keys": ring.jwks()}

@@ -113,6 +113,7 @@ def test_cleanup_prints_what_it_deleted(cli: FlaskCliRunner) -> None:
         "Deleted 1 expired revocation records.\n"
         "Deleted 2 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
+        "Deleted 0 retired signing keys whose tokens have expired.\n"
     )
 
 
@@ -153,6 +154,7 @@ def test_a_second_cleanup_finds_nothing_more(cli: FlaskCliRunner) -> None:
         "Deleted 0 expired revocation records.\n"
         "Deleted 0 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
+        "Deleted 0 retired signing keys whose tokens have expired.\n"
     )
 
 
