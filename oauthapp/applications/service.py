@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from oauthapp import audit
 from oauthapp.accounts.service import NAME_MAX
+from oauthapp.audit import COMMAND_LINE, Actor
 from oauthapp.exceptions import Conflict, InvalidInput, NotFound
 from oauthapp.extensions import db
 from oauthapp.models import (
@@ -80,6 +82,7 @@ def create_application(
     kind: Kind | str = Kind.BACKOFFICE,
     owner: User | CustomerUser | None = None,
     active: bool = True,
+    actor: Actor = COMMAND_LINE,
 ) -> NewApplication:
     """A new application with a fresh client id and secret; the secret is stored only hashed."""
     try:
@@ -107,6 +110,7 @@ def create_application(
     db.session.add(application)
     try:
         queued = notify_application_created(application)  # in the same transaction
+        audit.record("application_created", application, actor)
         db.session.commit()
     except IntegrityError as exc:  # a concurrent create with the same name won the race
         db.session.rollback()
@@ -135,22 +139,32 @@ def get_by_client_id(client_id: str) -> OAuthApplication:
     return application
 
 
-def set_active(application: OAuthApplication, active: bool) -> OAuthApplication:
+def set_active(
+    application: OAuthApplication, active: bool, actor: Actor = COMMAND_LINE
+) -> OAuthApplication:
     """Switch an application on or off; tokens of an inactive application stop working."""
-    application.active = active
+    if application.active != active:
+        application.active = active
+        event = "application_activated" if active else "application_deactivated"
+        audit.record(event, application, actor)
     db.session.commit()
     return application
 
 
-def update_application(application: OAuthApplication, name: str, active: bool) -> OAuthApplication:
+def update_application(
+    application: OAuthApplication, name: str, active: bool, actor: Actor = COMMAND_LINE
+) -> OAuthApplication:
     """Rename and switch an application; its grant, owner and organization never change."""
     name = clean_application_name(name)
     if name != application.name and _name_taken(
         application.organization, Kind(application.kind), application.owner_key, name
     ):
         raise Conflict(DUPLICATE_NAME, "name")
+    changes = _changes(application, name, active)
     application.name = name
     application.active = active
+    if changes:
+        audit.record("application_updated", application, actor, changes)
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -159,15 +173,29 @@ def update_application(application: OAuthApplication, name: str, active: bool) -
     return application
 
 
-def regenerate_secret(application: OAuthApplication) -> str:
+def _changes(application: OAuthApplication, name: str, active: bool) -> str:
+    changes = []
+    if name != application.name:
+        changes.append(f"name: {application.name} -> {name}")
+    if active != application.active:
+        changes.append(f"active: {application.active} -> {active}".lower())
+    return "; ".join(changes)
+
+
+def regenerate_secret(application: OAuthApplication, actor: Actor = COMMAND_LINE) -> str:
     """A new secret for the application; the old one stops working at once."""
     secret = generate_secret()
     application.secret_hash = hash_secret(secret)
+    audit.record("secret_regenerated", application, actor)
     db.session.commit()
     return secret
 
 
-def delete_application(application: OAuthApplication) -> None:
-    """Delete the application; its refresh tokens go with it and its access tokens stop working."""
+def delete_application(application: OAuthApplication, actor: Actor = COMMAND_LINE) -> None:
+    """Delete the application; its refresh tokens go with it and its access tokens stop working.
+
+    Its events stay in the audit trail, with its client id and name.
+    """
+    audit.record("application_deleted", application, actor)
     db.session.delete(application)
     db.session.commit()

@@ -2,6 +2,7 @@
 
 from oauthapp.models.accounts import CustomerUser, Organization, Role, User, UserRole
 from oauthapp.models.applications import Grant, Kind, OAuthApplication, owner_key_for
+from oauthapp.models.audit import SecurityEvent
 from oauthapp.models.base import Base, utcnow
 from oauthapp.models.notifications import (
     EmailTemplate,
@@ -25,6 +26,7 @@ __all__ = [
     "RefreshToken",
     "RevokedAccessToken",
     "Role",
+    "SecurityEvent",
     "User",
     "UserRole",
     "owner_key_for",
