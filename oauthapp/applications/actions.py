@@ -11,7 +11,7 @@ from oauthapp.accounts.redirects import safe_next
 from oauthapp.applications import service
 from oauthapp.applications.forms import ConfirmForm
 from oauthapp.applications.secrets import secret_page
-from oauthapp.applications.views import KIND_TITLES, blueprint, load_application
+from oauthapp.applications.views import KIND_TITLES, blueprint, current_actor, load_application
 from oauthapp.models import Kind, OAuthApplication
 
 ACTIVATED = "Activated successfully"
@@ -80,7 +80,7 @@ def confirmation(application: OAuthApplication, action: str, form: ConfirmForm) 
 def activate(application_id: int) -> Response:
     application = load_application(application_id)
     if ConfirmForm().validate_on_submit():
-        service.set_active(application, True)
+        service.set_active(application, True, current_actor())
         flash(ACTIVATED, "success")
     return back_to(application)
 
@@ -93,7 +93,7 @@ def deactivate(application_id: int) -> Response | str:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return confirmation(application, "deactivate", form)
-    service.set_active(application, False)
+    service.set_active(application, False, current_actor())
     flash(DEACTIVATED, "success")
     return back_to(application)
 
@@ -106,7 +106,7 @@ def delete(application_id: int) -> Response | str:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return confirmation(application, "delete", form)
-    service.delete_application(application)
+    service.delete_application(application, current_actor())
     flash(DELETED, "success")
     return back_to(application, deleted=True)
 
@@ -119,6 +119,6 @@ def regenerate_secret(application_id: int) -> Response | str:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return confirmation(application, "regenerate_secret", form)
-    secret = service.regenerate_secret(application)
+    secret = service.regenerate_secret(application, current_actor())
     flash(SECRET_REGENERATED, "success")
     return secret_page(application, secret)

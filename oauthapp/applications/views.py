@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from oauthapp import audit
 from oauthapp.applications import filters, service
 from oauthapp.applications.access import (
     Access,
@@ -19,6 +30,7 @@ from oauthapp.applications.creation import CreationChoices, creation_choices
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
 from oauthapp.applications.secrets import secret_page
+from oauthapp.audit import Actor
 from oauthapp.exceptions import ServiceError
 from oauthapp.keys import KEYS_MISSING_WARNING, keys
 from oauthapp.models import Grant, Kind, OAuthApplication
@@ -49,6 +61,11 @@ def current_access() -> Access:
         g.access = access_of(current_user)
     access: Access = g.access
     return access
+
+
+def current_actor() -> Actor:
+    """The logged-in user and the address the request came from, for the audit trail."""
+    return Actor(current_user.id, current_user.username, request.remote_addr or "")
 
 
 def load_application(application_id: int) -> OAuthApplication:
@@ -134,7 +151,7 @@ def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | N
     try:
         new = service.create_application(
             organization, form.name.data or "", form.grant.data, choices.kind, owner,
-            bool(form.active.data),
+            bool(form.active.data), current_actor(),
         )  # fmt: skip
     except ServiceError as error:
         field = getattr(form, error.field or "", None)
@@ -154,6 +171,22 @@ def view(application_id: int) -> str:
         kind=Kind(application.kind),
         title=KIND_TITLES[Kind(application.kind)],
         key_status=keys().status(),
+        activity=audit.activity(application),
+        event_labels=audit.LABELS,
+    )
+
+
+@blueprint.get("/admin/oauth2/<int(max=2147483647):application_id>/activity.csv")
+def activity_csv(application_id: int) -> Response:
+    application = load_application(application_id)
+    filename = f"activity-{application.client_id}.csv"
+    return Response(
+        stream_with_context(audit.activity_csv(application)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -163,7 +196,9 @@ def edit(application_id: int) -> Response | str:
     form = EditForm(obj=application)
     if form.validate_on_submit():
         try:
-            service.update_application(application, form.name.data or "", bool(form.active.data))
+            service.update_application(
+                application, form.name.data or "", bool(form.active.data), current_actor()
+            )
         except ServiceError as error:
             form.name.errors = [error.message]
         else:

@@ -11,6 +11,7 @@ from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
 from flask import request as http_request
 
+from oauthapp import audit
 from oauthapp.models import Grant, OAuthApplication
 from oauthapp.security.credentials import verify_secret
 from oauthapp.token import throttle
@@ -46,10 +47,15 @@ def authenticate(request: OAuth2Request, endpoint: str) -> OAuthApplication:
     client_id, secret, basic = _credentials(request)
     address = http_request.remote_addr or "-"
     application = _load(client_id)
-    if application is None or not verify_secret(secret, application.secret_hash):
-        throttle.register_failure(client_id, address)
-        raise ClientRefused(AUTH_FAILED, basic)
-    throttle.check(client_id, address)
+    try:
+        if application is None or not verify_secret(secret, application.secret_hash):
+            audit.record_failure("client_authentication_failed", client_id, address)
+            throttle.register_failure(client_id, address)
+            raise ClientRefused(AUTH_FAILED, basic)
+        throttle.check(client_id, address)
+    except throttle.TooManyFailures:
+        audit.record_failure("client_throttled", client_id, address)
+        raise
     problem = refusal(application, request.payload.data.get("grant_type"), endpoint)
     if problem:
         raise ClientRefused(problem, basic)
