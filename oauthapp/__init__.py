@@ -56,6 +56,8 @@ def configure(app: Flask, settings: Settings, flask_overrides: Mapping[str, Any]
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=256 * 1024,
+        MAX_FORM_PARTS=200,
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url,
         RATELIMIT_HEADERS_ENABLED=False,
         MAIL_DEFAULT_SENDER=settings.mail.sender,
@@ -128,7 +130,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     dispatch.init_app(app)
     init_login(app)
     passwords.init_app(app)
-    headers.init_app(app)
+    headers.init_app(app, settings.proxy_count)
     auth = settings.oauth2_server.authorization_server
     keys.init_app(app, auth.private_key, settings.oauth2_server.public_key, auth.signing_algorithm)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 _POLICY = [
     "default-src 'self'",
@@ -21,15 +23,34 @@ INLINE_STYLES_POLICY = CONTENT_SECURITY_POLICY.replace(
 )
 
 
-def init_app(app: Flask) -> None:
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def init_app(app: Flask, proxy_count: int) -> None:
+    if proxy_count:
+        # Client address, scheme and host as the trusted proxies saw them; never more hops.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxy_count, x_proto=proxy_count, x_host=proxy_count,
+            x_port=proxy_count, x_prefix=proxy_count,
+        )  # fmt: skip
+    app.session_interface = HttpsAwareSessions()
     app.after_request(add_security_headers)
 
 
+class HttpsAwareSessions(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the page was served over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
+
+
 def add_security_headers(response: Response) -> Response:
-    """No inline scripts, no framing, no sniffing, no referrer leaks."""
+    """No inline scripts, no framing, no sniffing, no referrer leaks; HTTPS only once used."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
     return response
