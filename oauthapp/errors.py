@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from oauthapp.extensions import db
 
 JSON_PREFIXES = ("/oauth2-token", "/oauth2/", "/api/", "/.well-known/")
 
@@ -18,8 +21,16 @@ def wants_json(path: str) -> bool:
     return path.startswith(JSON_PREFIXES)
 
 
+UNAVAILABLE = (
+    "The service is temporarily unavailable: its database cannot be reached. "
+    "Please try again in a moment."
+)
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
@@ -48,6 +59,28 @@ def handle_http_error(error: HTTPException) -> Response | HTTPException:
     allowed = getattr(error, "valid_methods", None)
     if allowed:  # RFC 9110 §15.5.6: a 405 names the methods that are allowed
         response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    """The database is down or unreachable: 503, and the next request tries again."""
+    db.session.rollback()
+    current_app.logger.error("Database unavailable on %s %s: %s", request.method, request.path,
+                             type(error).__name__)  # fmt: skip
+    if wants_json(request.path):
+        response = jsonify(error="temporarily_unavailable", error_description=UNAVAILABLE)
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = make_response(
+            render_template(
+                "errors/error.html",
+                status=503,
+                title="Service Unavailable",
+                description=UNAVAILABLE,
+            )
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = "30"
     return response
 
 
