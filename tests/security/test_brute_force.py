@@ -5,8 +5,10 @@ On Redis when OAUTHAPP_TEST_REDIS_URL is set (the counters live in the limiter's
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
+from oauthapp.extensions import limiter
 from tests.accounts.helpers import csrf_token
 from tests.conftest import AppFactory
 from tests.factories import make_application, make_org, make_user
@@ -67,3 +69,22 @@ def test_failed_log_ins_from_one_address_are_limited_with_a_readable_page(
     assert "Too many failed log-ins from your address." in page
     assert "<form" in page  # the login page itself, not an error dump
     assert login(app, "correct horse battery", CLIENT)[0] == 302  # other addresses are unaffected
+
+
+def test_a_successful_request_costs_the_limiter_one_storage_call(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    with app.app_context():
+        application, secret = make_application()
+        client_id = application.client_id
+        storage = limiter.limiter.storage
+    calls: list[str] = []
+    for name in ("get", "incr", "get_expiry", "get_moving_window", "acquire_entry", "clear"):
+        if hasattr(storage, name):
+            original = getattr(storage, name)
+            monkeypatch.setattr(
+                storage, name, lambda *a, _n=name, _o=original, **k: calls.append(_n) or _o(*a, **k)
+            )
+    assert client_credentials(app.test_client(), client_id, secret).status_code == 200
+    assert calls == ["get"]
