@@ -74,9 +74,11 @@ def configure(app: Flask, settings: Settings, flask_overrides: Mapping[str, Any]
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # Statement parameters (hashes among them) never reach the logs, whatever the log level.
+    options: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("postgresql"):
-        return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
-    return {}
+        options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return options
 
 
 def load_secret_key(path: Path) -> str:
