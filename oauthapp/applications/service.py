@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from oauthapp import audit
@@ -20,6 +20,7 @@ from oauthapp.models import (
     Organization,
     User,
     owner_key_for,
+    utcnow,
 )
 from oauthapp.notifications.dispatch import send_soon
 from oauthapp.notifications.events import application_created as notify_application_created
@@ -142,12 +143,22 @@ def get_by_client_id(client_id: str) -> OAuthApplication:
 def set_active(
     application: OAuthApplication, active: bool, actor: Actor = COMMAND_LINE
 ) -> OAuthApplication:
-    """Switch an application on or off; tokens of an inactive application stop working."""
-    if application.active != active:
-        application.active = active
+    """Switch an application on or off; tokens of an inactive application stop working.
+
+    A conditional update: of two switches racing the same way, only the one that changed the
+    row is recorded in the audit trail.
+    """
+    changed = db.session.execute(
+        update(OAuthApplication)
+        .where(OAuthApplication.id == application.id, OAuthApplication.active.is_not(active))
+        .values(active=active, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount:  # type: ignore[attr-defined]
         event = "application_activated" if active else "application_deactivated"
         audit.record(event, application, actor)
     db.session.commit()
+    db.session.refresh(application)
     return application
 
 
