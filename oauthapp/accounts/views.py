@@ -56,7 +56,10 @@ def login() -> Response | str:
         wait = login_throttle.blocked_for(address)
         if wait is not None:
             return _throttled(form, wait)
-        user = db.session.scalar(select(User).where(User.username == form.username.data))
+        username = form.username.data or ""
+        query = select(User).where(User.username == username)
+        # No username holds a NUL byte, and PostgreSQL refuses one in a query.
+        user = None if "\x00" in username else db.session.scalar(query)
         try:
             authenticate(user, form.password.data, get_settings().failed_login_limit)
         except LoginRefused as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -11,9 +12,12 @@ import jwt
 
 from oauthapp.keys import KeyRing
 from oauthapp.models import Kind
+from oauthapp.querystring import positive_int
 
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, RFC 9068 §2.1)
 LEEWAY = 5  # seconds of clock skew tolerated on exp and nbf
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
+ISSUED_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # client ids and jtis: URL-safe, fit their columns
 
 
 class InvalidAccessToken(Exception):
@@ -71,7 +75,8 @@ def verify(ring: KeyRing, token: str, *, issuer: str, expected_audience: str) ->
     """The claims of a valid token for that audience, or InvalidAccessToken."""
     try:
         header = jwt.get_unverified_header(token)
-        if header.get("typ", "").lower() not in (TOKEN_TYPE, "application/at+jwt"):
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in (TOKEN_TYPE, "application/at+jwt"):
             raise InvalidAccessToken("The token is not an access token.")
         found = ring.verification_key(header.get("kid"))
         if found is None:
@@ -90,4 +95,17 @@ def verify(ring: KeyRing, token: str, *, issuer: str, expected_audience: str) ->
         raise InvalidAccessToken(str(exc)) from exc
     if not isinstance(claims.get("client_id"), str) or not isinstance(claims.get("jti"), str):
         raise InvalidAccessToken("The token's client_id and jti must be strings.")
+    if not _as_issued(claims):
+        raise InvalidAccessToken("The token's claims are not those this server issues.")
     return claims
+
+
+def _as_issued(claims: dict[str, Any]) -> bool:
+    """Times, subject and ids as issue() writes them, so that revocation, introspection and the
+    lookups can use them as they are (a datetime, an integer column, 64-char text columns)."""
+    times = (claims["exp"], claims["iat"], claims["nbf"])
+    if not all(type(value) is int and 0 <= value <= MAX_TIMESTAMP for value in times):
+        return False
+    if not all(ISSUED_ID.fullmatch(claims[name]) for name in ("client_id", "jti")):
+        return False
+    return positive_int(claims["sub"]) is not None

@@ -98,7 +98,7 @@ def _decode_basic(encoded: str) -> tuple[str, str]:
 
 
 def _load(client_id: str) -> OAuthApplication | None:
-    if len(client_id) > 64:
+    if len(client_id) > 64 or "\x00" in client_id:  # no client's id; PostgreSQL refuses NUL
         return None
     return load_application(client_id)
 

@@ -56,6 +56,14 @@ def test_an_unknown_user_gets_the_same_message(client: FlaskClient) -> None:
     assert INVALID_CREDENTIALS in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("username", ["\x00", "ali\x00ce"])
+def test_a_username_with_a_nul_byte_is_an_unknown_user(client: FlaskClient, username: str) -> None:
+    """PostgreSQL refuses NUL in a query; the login page must still answer as for anyone unknown."""
+    response = log_in(client, username, "whatever password")
+    assert response.status_code == 200
+    assert INVALID_CREDENTIALS in response.get_data(as_text=True)
+
+
 def test_the_failure_limit_locks_the_account(make_app, alice_limit_3: tuple[Flask, str]) -> None:  # type: ignore[no-untyped-def]
     app, username = alice_limit_3
     client = app.test_client()

@@ -145,6 +145,35 @@ def test_a_token_whose_typ_is_not_at_jwt_is_refused(forger: Forger, typ: str | N
     assert_invalid_token(forger.me(forger.sign(typ=typ)))
 
 
+@pytest.mark.parametrize("typ", [None, 1, ["at+jwt"], {}], ids=["null", "number", "list", "object"])
+def test_a_token_whose_typ_is_not_a_string_is_refused_and_inactive(
+    forger: Forger, typ: Any
+) -> None:
+    """The header is read before the signature is checked: anyone can send such a token."""
+    token = f"{segment(forger.header(alg='none', typ=typ))}.{segment(forger.claims())}."
+    assert_invalid_token(forger.me(token))
+    response = forger.client.introspect(token)
+    assert (response.status_code, response.get_json()) == (200, {"active": False})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"exp": 10**20}, {"exp": str(int(time.time()) + 600)}, {"sub": "9" * 20},
+     {"client_id": "\x00"}, {"jti": "j" * 65}],
+    ids=["exp-beyond-any-date", "exp-as-text", "sub-beyond-any-id", "nul-client-id", "long-jti"],
+)  # fmt: skip
+def test_claims_the_server_never_issues_are_refused_even_under_its_signature(
+    forger: Forger, changes: dict[str, Any]
+) -> None:
+    """Refused by the API, inactive for introspection, and revoking them is a harmless 200."""
+    token = forger.sign(forger.claims(**changes))
+    assert_invalid_token(forger.me(token))
+    response = forger.client.introspect(token)
+    assert (response.status_code, response.get_json()) == (200, {"active": False})
+    response = forger.client.revoke(token)
+    assert (response.status_code, response.get_json()) == (200, {})
+
+
 def test_a_token_for_an_unknown_client_id_is_refused(forger: Forger) -> None:
     claims = forger.claims(client_id="x" * 32)
     assert_invalid_token(forger.me(forger.sign(claims)))

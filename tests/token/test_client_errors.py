@@ -280,6 +280,20 @@ def test_a_malformed_basic_header_is_refused(
     assert client.last_used_at() is None
 
 
+@pytest.mark.parametrize("raw", [b"a\x00b:secret", b"a%00b:secret"], ids=["raw", "escaped"])
+@pytest.mark.parametrize("url", ["/oauth2-token", "/oauth2/revoke", "/oauth2/introspect"])
+def test_a_basic_client_id_with_a_nul_byte_is_an_unknown_client(
+    new_client: Factory, raw: bytes, url: str
+) -> None:
+    """No client id holds a NUL byte; PostgreSQL refuses one, which must not look like an outage."""
+    client = new_client()
+    data = {"grant_type": "client_credentials", "token": "x"}
+    response = client.app.test_client().post(
+        url, data=data, headers={"Authorization": _encoded(raw)}
+    )
+    assert_refused(response, "basic")
+
+
 def test_a_basic_header_without_credentials_is_challenged(new_client: Factory) -> None:
     # Servers strip trailing whitespace, so "Basic " arrives as "Basic": still an attempt at
     # HTTP Basic, which RFC 6749 section 5.2 answers with WWW-Authenticate.
