@@ -74,6 +74,7 @@ def record(
 
 def record_failure(event: str, client_id: str, ip: str) -> None:
     """Count a failed client authentication in its own transaction; never raises."""
+    client_id = client_id.replace("\x00", "\ufffd")  # PostgreSQL text holds no NUL
     try:
         _count_failure(event, client_id[:128], ip[:64])
     except SQLAlchemyError:

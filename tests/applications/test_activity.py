@@ -152,3 +152,10 @@ def test_operator_commands_are_recorded_as_the_command_line(app: Flask, world: W
     result = app.test_cli_runner().invoke(args=["oauth", "deactivate", client_id])
     assert result.exit_code == 0
     assert events(app, client_id)[-1] == ("application_deactivated", "command line", "", 1, "")
+
+
+def test_a_failure_for_a_client_id_with_a_nul_byte_is_still_recorded(app: Flask) -> None:
+    with app.app_context():
+        audit.record_failure("client_authentication_failed", "bad\x00id", "192.0.2.1")
+        ids = list(db.session.scalars(select(SecurityEvent.client_id)))
+    assert ids == ["bad\ufffdid"]
