@@ -101,16 +101,21 @@ def generate_keys(private_path: Path, public_path: Path, algorithm: str) -> bool
         raise KeyFileError(f"Only one key file exists ({existing[0]}); nothing was changed.")
     if existing:
         return False
-    key = generate_private_key(algorithm)
+    private_pem, public_pem = pem_pair(generate_private_key(algorithm))
+    _write(private_path, private_pem, 0o600)
+    _write(public_path, public_pem, 0o644)
+    return True
+
+
+def pem_pair(key: PrivateKeyTypes) -> tuple[bytes, bytes]:
+    """The private key (PKCS#8) and its public key (SubjectPublicKeyInfo), as PEM."""
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    _write(private_path, private_pem, 0o600)
-    _write(public_path, public_pem, 0o644)
-    return True
+    return private_pem, public_pem
 
 
 def _write(path: Path, content: bytes, mode: int) -> None:

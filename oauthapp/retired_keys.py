@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from oauthapp.keys import KeyFileError, generate_private_key, load_keyring, public_jwk
+from oauthapp.keys import KeyFileError, generate_private_key, load_keyring, pem_pair, public_jwk
 
 KEEP_EXTRA = 60  # seconds beyond the access token lifetime, for clock skew
 
@@ -83,12 +83,7 @@ def rotate_keys(private_path: Path, public_path: Path, algorithm: str, keep_for:
     folder.mkdir(mode=0o755, exist_ok=True)
     _replace(folder / f"{until}.{current.kid}.pem", public_pem, 0o644)
     key = generate_private_key(algorithm)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    new_public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    private_pem, new_public = pem_pair(key)
     _replace(private_path, private_pem, 0o600)
     _replace(public_path, new_public, 0o644)
     return Rotation(current.kid, public_jwk(key.public_key(), algorithm)["kid"], until)

@@ -5,34 +5,23 @@ The lockout protects one account; this stops one address from trying many accoun
 
 from __future__ import annotations
 
-import math
-import time
-
 from flask import current_app
-from limits import RateLimitItem, parse
+from limits import RateLimitItem
 
 from oauthapp import get_settings
 from oauthapp.extensions import limiter
+from oauthapp.security.rates import cached_rate, seconds_until_reset
 
 MESSAGE = "Too many failed log-ins from your address. Please wait {seconds} seconds and try again."
 
 
 def _rate() -> RateLimitItem:
-    rate = current_app.extensions.get("oauthapp.login_rate")
-    if rate is None:
-        rate = parse(get_settings().rate_limit_login)
-        current_app.extensions["oauthapp.login_rate"] = rate
-    return rate
+    return cached_rate("login", get_settings().rate_limit_login)
 
 
 def _key(address: str) -> tuple[str, str, str]:
     prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX", "") or "oauthapp")
     return (prefix, "login-ip", address)
-
-
-def _wait(rate: RateLimitItem, address: str) -> int:
-    reset = limiter.limiter.get_window_stats(rate, *_key(address)).reset_time
-    return max(1, math.ceil(reset - time.time()))
 
 
 def blocked_for(address: str) -> int | None:
@@ -41,7 +30,7 @@ def blocked_for(address: str) -> int | None:
     try:
         if limiter.limiter.test(rate, *_key(address)):
             return None
-        return _wait(rate, address)
+        return seconds_until_reset(rate, _key(address))
     except Exception:  # storage down: the per-account lockout still holds
         current_app.logger.warning("Rate-limit storage unavailable; log-ins not limited")
         return None

@@ -7,15 +7,13 @@ too many failures of any client ids gets 429 instead of 401 for every further fa
 
 from __future__ import annotations
 
-import math
-import time
-
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import current_app
-from limits import RateLimitItem, parse
+from limits import RateLimitItem
 
 from oauthapp import get_settings
 from oauthapp.extensions import limiter
+from oauthapp.security.rates import cached_rate, seconds_until_reset
 
 
 class TooManyFailures(OAuth2Error):
@@ -35,11 +33,7 @@ class TooManyFailures(OAuth2Error):
 
 
 def _rate() -> RateLimitItem:
-    rate = current_app.extensions.get("oauthapp.token_rate")
-    if rate is None:
-        rate = parse(get_settings().rate_limit_token_endpoint)
-        current_app.extensions["oauthapp.token_rate"] = rate
-    return rate
+    return cached_rate("token_endpoint", get_settings().rate_limit_token_endpoint)
 
 
 def _pair(client_id: str, address: str) -> tuple[str, str, str, str]:
@@ -55,8 +49,7 @@ def _prefix() -> str:
 
 
 def _too_many(rate: RateLimitItem, key: tuple[str, ...]) -> TooManyFailures:
-    reset = limiter.limiter.get_window_stats(rate, *key).reset_time
-    return TooManyFailures(max(1, math.ceil(reset - time.time())))
+    return TooManyFailures(seconds_until_reset(rate, key))
 
 
 def check(client_id: str, address: str) -> None:
