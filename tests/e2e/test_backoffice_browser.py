@@ -20,10 +20,20 @@ import pytest
 import requests
 
 from tests.e2e.browser import NewPage, expect
-from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
+from tests.server import (
+    SQLITE_PASS_ONLY,
+    flask_ok,
+    flask_ok_together,
+    free_port,
+    serve,
+    server_environ,
+    site_config,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
+
+pytestmark = SQLITE_PASS_ONLY
 
 ORG = "Acme Retail"
 ADMIN = "alice"

@@ -39,7 +39,14 @@ from tests.e2e.concurrency_support import (
     wait_for,
     write_config,
 )
-from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ
+from tests.server import (
+    SQLITE_PASS_ONLY,
+    flask_ok,
+    flask_ok_together,
+    free_port,
+    serve,
+    server_environ,
+)
 
 ORG = "Acme Retail"
 USERNAME = "olivia"
@@ -49,7 +56,7 @@ PAUSE = 0.02  # seconds between one simulated user's clicks, leaving CPU for the
 DUPLICATE_NAME = "An application with this name already exists for this organization and owner."
 
 BACKENDS = [
-    "sqlite",
+    pytest.param("sqlite", marks=SQLITE_PASS_ONLY),
     pytest.param(
         "postgresql",
         marks=pytest.mark.skipif(

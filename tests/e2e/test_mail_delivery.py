@@ -19,10 +19,20 @@ import pytest
 
 from tests.e2e.browser import NewPage, expect
 from tests.mailserver import SMTPServer
-from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
+from tests.server import (
+    SQLITE_PASS_ONLY,
+    flask_ok,
+    flask_ok_together,
+    free_port,
+    serve,
+    server_environ,
+    site_config,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
+
+pytestmark = SQLITE_PASS_ONLY
 
 ORG = "Acme Retail"
 ADMIN = "alice"

@@ -27,7 +27,17 @@ from oauthlib.oauth2 import (
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
+from tests.server import (
+    SQLITE_PASS_ONLY,
+    flask_ok,
+    flask_ok_together,
+    free_port,
+    serve,
+    server_environ,
+    site_config,
+)
+
+pytestmark = SQLITE_PASS_ONLY
 
 ORG = "Acme Retail"
 USERNAME = "olivia"
