@@ -252,7 +252,21 @@ def test_an_invalid_recipient_is_refused_next_to_the_field(root: FlaskClient) ->
 # --- outbox ------------------------------------------------------------------------------------
 
 
-def test_the_outbox_shows_queued_and_failed_messages_and_retries_them(
+def test_the_outbox_shows_failed_messages_with_their_error(
+    mail_app: Flask, root: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    smtp_server.inbox.reply = "550 5.1.1 No such user"
+    create_for_olivia(mail_app, "Refused mail")
+    for path in (OUTBOX, f"{OUTBOX}?status=failed"):
+        page = text_of(root, path)
+        assert "olivia@example.com" in page and ">Failed<" in page
+        assert "550 5.1.1 No such user" in page
+        assert "Retry now" in page
+    assert "Failed (1)" in text_of(root, OUTBOX)
+    assert "No messages here." in text_of(root, f"{OUTBOX}?status=queued")
+
+
+def test_the_outbox_shows_queued_messages_and_retries_them(
     mail_app: Flask, root: FlaskClient, smtp_server: SMTPServer
 ) -> None:
     smtp_server.stop()
