@@ -15,10 +15,18 @@ _EXTENSION = "oauthapp.password_hasher"
 def init_app(app: Flask) -> None:
     """Build the hasher once; OAUTHAPP_ARGON2 may tune its cost (tests make it cheap)."""
     params: dict[str, Any] = app.config.get("OAUTHAPP_ARGON2", {})
-    hasher = PasswordHasher(**params)
-    app.extensions[_EXTENSION] = hasher
-    # Verifying against this keeps the time of a login for an unknown user like any other.
-    app.extensions[_EXTENSION + ".dummy"] = hasher.hash("not a real password")
+    app.extensions[_EXTENSION] = PasswordHasher(**params)
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no account, so that an unknown username takes as
+    long as a known one. Made at the first such login rather than at start-up, where it would
+    cost every process (each CLI command, each server worker) one full argon2 hash."""
+    dummy: str | None = current_app.extensions.get(_EXTENSION + ".dummy")
+    if dummy is None:
+        dummy = _hasher().hash("not a real password")
+        current_app.extensions[_EXTENSION + ".dummy"] = dummy
+    return dummy
 
 
 def _hasher() -> PasswordHasher:
@@ -47,7 +55,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether the password matches; an absent hash costs the same time and fails."""
     hasher = _hasher()
-    stored = password_hash or current_app.extensions[_EXTENSION + ".dummy"]
+    stored = password_hash or _dummy_hash()
     try:
         matched = hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeEncodeError):
