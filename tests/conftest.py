@@ -13,6 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
@@ -47,6 +49,27 @@ class ClosingClient(FlaskClient):
         return super().open(*args, buffered=buffered, **kwargs)
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the whole run, shared by every app the tests build.
+
+    Each test builds a fresh app, whose Jinja environment would otherwise compile every template
+    it renders again. Jinja checks each entry against the template's source before using it.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
@@ -77,7 +100,9 @@ def key_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def base_settings(tmp: Path, key_pair: tuple[Path, Path]) -> dict[str, Any]:
     return {
-        "secret_key_file": str(tmp / "secret_key"),
+        # One secret key for the run (beside the key pair), so that client secrets hashed in a
+        # database snapshot (tests/applications/conftest.py) verify in every test's app.
+        "secret_key_file": str(key_pair[0].parent / "secret_key"),
         "oauth2_server": {
             "authorization_server": {"private_key": str(key_pair[0])},
             "resource_server": {"public_key": str(key_pair[1])},
@@ -100,7 +125,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, key_pair: tuple[Pa
     settings = deep_merge(
         base_settings(folder, key_pair), {"database": {"url": f"sqlite:///{path}"}}
     )
-    with _config_env(folder):
+    with config_env(folder):
         app = create_app(settings)
     with app.app_context():
         upgrade()
@@ -115,7 +140,7 @@ def postgres_ready(tmp_path_factory: pytest.TempPathFactory, key_pair: tuple[Pat
         _create_database(make_url(TEST_DATABASE_URL).database or "")
     folder = tmp_path_factory.mktemp("pg")
     settings = deep_merge(base_settings(folder, key_pair), {"database": {"url": TEST_DATABASE_URL}})
-    with _config_env(folder):
+    with config_env(folder):
         app = create_app(settings)
     with app.app_context():
         with db.engine.begin() as connection:
@@ -137,7 +162,7 @@ def _create_database(name: str) -> None:
     engine.dispose()
 
 
-class _config_env:
+class config_env:
     """Point OAUTHAPP_CONFIG at an empty file while session fixtures build an app."""
 
     def __init__(self, folder: Path) -> None:
@@ -166,6 +191,7 @@ def make_app(
         settings = deep_merge(base_settings(tmp_path, key_pair), _database_settings(request))
         app = create_app(deep_merge(settings, extra))
         app.test_client_class = ClosingClient
+        app.jinja_env.bytecode_cache = TEMPLATE_CACHE
         built.append(app)
         return app
 
