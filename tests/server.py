@@ -34,16 +34,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def site_config(folder: Path, base: str, mail: dict[str, object] | None = None) -> Path:
+def site_config(
+    folder: Path,
+    base: str,
+    mail: dict[str, object] | None = None,
+    settings: dict[str, object] | None = None,
+) -> Path:
     """Write FOLDER/config.yml for a server at BASE that keeps everything in FOLDER.
 
     Always SQLite, even when OAUTHAPP_TEST_DATABASE_URL names a PostgreSQL database: such a
     server lives in another process for a whole module, while the other tests' fixtures drop,
     migrate and truncate that shared database under it. Mail goes to FOLDER/mail as .eml files
-    unless MAIL names a server.
+    unless MAIL names a server. SETTINGS, if given, adds or replaces whole top-level sections.
     """
     config = folder / "config.yml"
-    settings = {
+    written: dict[str, object] = {
         "database": {"url": f"sqlite:///{folder / 'oauthapp.sqlite'}"},
         "secret_key_file": str(folder / "secret_key"),
         "oauth2_server": {
@@ -53,8 +58,9 @@ def site_config(folder: Path, base: str, mail: dict[str, object] | None = None) 
         },
         "rate_limit": {"storage_url": "memory://"},
         "mail": {"server": "", "directory": str(folder / "mail"), **(mail or {})},
+        **(settings or {}),
     }
-    config.write_text(yaml.safe_dump(settings))
+    config.write_text(yaml.safe_dump(written))
     return config
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page
     from playwright.sync_api._generated import LocatorAssertions, PageAssertions
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("OAUTHAPP_TEST_CHROMIUM") or "/usr/bin/chromium"  # Debian's
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 INSTALL_HINT = (
     "apt-get install -y chromium (Debian's Chromium at /usr/bin/chromium) "
@@ -90,25 +90,38 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def open_context(browser: Browser, base_url: str, **options: Any) -> BrowserContext:
+    """A fresh context for BASE_URL that may use the clipboard; OPTIONS go to `new_context`."""
+    context = browser.new_context(base_url=base_url, **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    return context
+
+
+def keep_evidence(
+    request: pytest.FixtureRequest, tmp_path: Path, page: Page, server_log: Path | None
+) -> None:
+    """Have the report of the running test show PAGE and SERVER_LOG if it fails."""
+    evidence = request.node.stash.setdefault(EVIDENCE, Evidence(tmp_path))
+    evidence.pages.append(page)
+    evidence.server_log = server_log or evidence.server_log
+
+
 @pytest.fixture
 def new_page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewPage]:
     """Open a page in a fresh context for BASE_URL: `new_page(base_url, server_log=…, **options)`.
 
-    Options go to `Browser.new_context` (e.g. `viewport`). The context may use the clipboard on
-    BASE_URL; relative URLs in `page.goto` resolve against it. SERVER_LOG, if given, is quoted in
-    the report when the test fails.
+    Options go to `Browser.new_context` (e.g. `viewport`, `storage_state`). The context may use
+    the clipboard on BASE_URL; relative URLs in `page.goto` resolve against it. SERVER_LOG, if
+    given, is quoted in the report when the test fails.
     """
-    evidence = request.node.stash.setdefault(EVIDENCE, Evidence(tmp_path))
     contexts: list[BrowserContext] = []
 
     def open_page(base_url: str, *, server_log: Path | None = None, **options: Any) -> Page:
-        context = browser.new_context(base_url=base_url, **options)
+        context = open_context(browser, base_url, **options)
         contexts.append(context)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
         page = context.new_page()
-        evidence.pages.append(page)
-        evidence.server_log = server_log or evidence.server_log
+        keep_evidence(request, tmp_path, page, server_log)
         return page
 
     yield open_page

@@ -1,0 +1,69 @@
+"""Sites for the browser tests: a seeded folder made once, and servers that run on copies of it.
+
+Seeding (schema, keys, the world of tests/e2e/world.py) takes one process; each site then copies
+the database and keys it needs into its own folder and runs `flask run` there on a free port,
+with its issuer set to its own address. A site without keys shows the keys warnings.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from oauthapp.settings import ROOT
+from tests.server import CLI_TIMEOUT, free_port, serve, server_environ, site_config
+
+DATABASE = "oauthapp.sqlite"
+SECRET_KEY = "secret_key"
+KEYS = ("oauth_private.key", "oauth_public.key")
+# Low enough for the lockout test to reach quickly; the other tests never mistype a password.
+SITE_SETTINGS: dict[str, object] = {"security": {"failed_login_limit": 3}}
+
+
+@dataclass(frozen=True)
+class Site:
+    base: str
+    folder: Path
+    log: Path
+    env: dict[str, str]
+
+    @property
+    def database(self) -> Path:
+        return self.folder / DATABASE
+
+
+def seed_folder(folder: Path) -> Path:
+    """Make FOLDER the seeded original that sites copy; FOLDER."""
+    config = site_config(
+        folder, "http://127.0.0.1", settings={"mail": {"server": "", "send_after_commit": False}}
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.seed"],
+        cwd=ROOT, env=server_environ(config), capture_output=True, text=True,
+        timeout=CLI_TIMEOUT, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, f"seeding failed:\n{result.stdout}{result.stderr}"
+    return folder
+
+
+@contextmanager
+def run_site(
+    seeded: Path, folder: Path, *, keys: bool = True, mail: dict[str, object] | None = None
+) -> Iterator[Site]:
+    """Serve a copy of SEEDED from FOLDER until the block ends (without the key pair if not KEYS).
+
+    MAIL names an SMTP server; without it, mail is written to FOLDER/mail as .eml files.
+    """
+    for name in (DATABASE, SECRET_KEY, *(KEYS if keys else ())):
+        shutil.copy2(seeded / name, folder / name)  # keeps the private key's mode 0600
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = server_environ(site_config(folder, base, mail, SITE_SETTINGS))
+    log = folder / "server.log"
+    with serve(env, log, port) as url:
+        yield Site(url, folder, log, env)
