@@ -1,0 +1,171 @@
+"""axe-core on every back-office page: no serious or critical accessibility violations.
+
+Each case reaches its page the way a user does (menus, links, a submitted form) and checks it as
+shown, menus and error messages included. Minor and moderate findings are not failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.e2e import world
+from tests.e2e.axe import blocking_violations
+from tests.e2e.backoffice import fill_create_form, log_in, press_create, row_of
+from tests.e2e.browser import NewPage, expect
+from tests.e2e.sites import Site
+from tests.server import SQLITE_PASS_ONLY
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = SQLITE_PASS_ONLY
+
+PHONE = {"width": 375, "height": 700}
+Visit = Callable[["Page"], None]
+
+
+def goto(path: str) -> Visit:
+    def visit(page: Page) -> None:
+        page.goto(path)
+
+    return visit
+
+
+def application_page(suffix: str = "", name: str = world.MOBILE_APP.name) -> Visit:
+    """The view page of a seeded application (reached from the grid), plus SUFFIX."""
+
+    def visit(page: Page) -> None:
+        page.goto(f"/admin/oauth2/?name={name}")
+        row_of(page, name).get_by_role("link", name=name, exact=True).click()
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
+        if suffix:
+            page.goto(page.url + suffix)
+
+    return visit
+
+
+def account_page(listing: str, name: str) -> Visit:
+    def visit(page: Page) -> None:
+        page.goto(listing)
+        page.get_by_role("link", name=name, exact=True).click()
+
+    return visit
+
+
+def create_form_with_errors(page: Page) -> None:
+    page.goto("/admin/oauth2/create")
+    page.get_by_role("radio", name="Client Credentials").check()
+    page.get_by_role("button", name="Create", exact=True).click()
+    expect(page.get_by_text("This value should not be blank.").first).to_be_visible()
+
+
+def one_time_secret(page: Page) -> None:
+    page.goto("/admin/oauth2/create")
+    fill_create_form(page, "Checked by axe", "Client Credentials", owner=world.OWNER)
+    press_create(page)
+    page.get_by_role("button", name="Copy Client Secret").click()
+
+
+def grid_with_menu_open(page: Page) -> None:
+    page.goto("/admin/oauth2/")
+    page.get_by_label(f"More Options for {world.MOBILE_APP.name}").click()
+
+
+def top_menu_open(page: Page) -> None:
+    page.goto("/admin/")
+    page.get_by_role("navigation", name="Main").get_by_text("System", exact=True).click()
+
+
+def template_preview(page: Page) -> None:
+    page.goto("/admin/email/templates")
+    page.get_by_role("link", name="user_oauth_application_created").first.click()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Preview with sample data")).to_be_visible()
+
+
+def first_rule(page: Page) -> None:
+    page.goto("/admin/email/notification-rules")
+    page.locator("main table a").first.click()
+
+
+ADMIN_PAGES: dict[str, Visit] = {
+    "home": goto("/admin/"),
+    "home, System menu open": top_menu_open,
+    "my user": goto("/admin/profile"),
+    "users": goto("/admin/users"),
+    "user": account_page("/admin/users", world.OWNER),
+    "customer users": goto("/admin/customer-users"),
+    "customer user": account_page("/admin/customer-users", world.CUSTOMER),
+    "grid": goto("/admin/oauth2/"),
+    "grid, More Options open": grid_with_menu_open,
+    "grid, filtered to nothing": goto("/admin/oauth2/?name=nothing+is+called+this"),
+    "storefront grid": goto("/admin/oauth2/frontend"),
+    "create form": goto("/admin/oauth2/create"),
+    "create form with errors": create_form_with_errors,
+    "storefront create form": goto("/admin/oauth2/frontend/create"),
+    "one-time secret": one_time_secret,
+    "view": application_page(),
+    "edit": application_page("/edit"),
+    "deactivate confirmation": application_page("/deactivate"),
+    "delete confirmation": application_page("/delete"),
+    "regenerate secret confirmation": application_page("/regenerate-secret"),
+    "email templates": goto("/admin/email/templates"),
+    "email template preview": template_preview,
+    "notification rules": goto("/admin/email/notification-rules"),
+    "notification rule": first_rule,
+    "outbox": goto("/admin/email/outbox"),
+    "log out": goto("/logout"),
+    "not found": goto("/admin/oauth2/2147483647"),
+}
+
+
+def assert_accessible(page: Page, axe_source: str) -> None:
+    page.wait_for_load_state()
+    violations = blocking_violations(page, axe_source)
+    assert not violations, f"{page.url}:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("visit", ADMIN_PAGES.values(), ids=ADMIN_PAGES.keys())
+def test_back_office_page_as_an_administrator(
+    admin_page: Page, axe_source: str, visit: Visit
+) -> None:
+    visit(admin_page)
+    assert_accessible(admin_page, axe_source)
+
+
+def test_login_page(page: Page, axe_source: str) -> None:
+    page.goto("/login")
+    assert_accessible(page, axe_source)
+
+
+def test_login_page_with_an_error(page: Page, axe_source: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill("nobody-by-this-name")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page, axe_source)
+
+
+def test_forbidden_page_for_a_user(page: Page, axe_source: str) -> None:
+    log_in(page, world.OWNER)
+    response = page.goto("/admin/email/templates")
+    assert response is not None and response.status == 403
+    assert_accessible(page, axe_source)
+
+
+@pytest.mark.parametrize("path", ["/admin/oauth2/", "/admin/oauth2/create", "/admin/profile"])
+def test_phone_sized_page(
+    new_page: NewPage, backoffice_site: Site, admin_state: object, axe_source: str, path: str
+) -> None:
+    page = new_page(
+        backoffice_site.base,
+        server_log=backoffice_site.log,
+        storage_state=admin_state,
+        viewport=PHONE,
+    )
+    page.goto(path)
+    assert_accessible(page, axe_source)
