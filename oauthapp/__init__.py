@@ -58,8 +58,6 @@ def configure(app: Flask, settings: Settings, flask_overrides: Mapping[str, Any]
         MAX_CONTENT_LENGTH=1024 * 1024,
         MAX_FORM_MEMORY_SIZE=256 * 1024,
         MAX_FORM_PARTS=200,
-        RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url,
-        RATELIMIT_HEADERS_ENABLED=False,
         MAIL_DEFAULT_SENDER=settings.mail.sender,
         MAIL_SERVER=settings.mail.server or "localhost",
         MAIL_PORT=settings.mail.port,
@@ -119,14 +117,14 @@ def _lower(value: Any) -> Any:
 def register_extensions(app: Flask, settings: Settings) -> None:
     from oauthapp import keys
     from oauthapp.accounts.session import init_login
-    from oauthapp.extensions import babel, csrf, db, limiter, mail, migrate
+    from oauthapp.extensions import babel, csrf, db, mail, migrate
     from oauthapp.notifications import dispatch
-    from oauthapp.security import headers, passwords
+    from oauthapp.security import headers, passwords, rates
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    rates.init_app(app, settings.rate_limit_storage_url)
     mail.init_app(app)
     babel.init_app(app)
     dispatch.init_app(app)

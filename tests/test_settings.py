@@ -13,7 +13,7 @@ import yaml
 from flask import Flask
 
 from oauthapp import create_app, load_secret_key
-from oauthapp.extensions import limiter
+from oauthapp.security.rates import rate_limiter
 from oauthapp.settings import ROOT, SettingsError, load_settings
 
 
@@ -188,7 +188,7 @@ def test_session_cookie_is_http_only_and_same_site(tmp_path: Path) -> None:
 
 def test_rate_limit_storage_is_reachable(ctx: Flask) -> None:
     # memory://, or the Redis server of OAUTHAPP_TEST_REDIS_URL over a real connection
-    assert limiter.storage.check()
+    assert rate_limiter().storage.check()
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,7 @@ from flask import current_app
 from limits import RateLimitItem
 
 from oauthapp import get_settings
-from oauthapp.extensions import limiter
-from oauthapp.security.rates import cached_rate, seconds_until_reset
+from oauthapp.security.rates import cached_rate, key_prefix, rate_limiter, seconds_until_reset
 
 MESSAGE = "Too many failed log-ins from your address. Please wait {seconds} seconds and try again."
 
@@ -20,15 +19,14 @@ def _rate() -> RateLimitItem:
 
 
 def _key(address: str) -> tuple[str, str, str]:
-    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX", "") or "oauthapp")
-    return (prefix, "login-ip", address)
+    return (key_prefix(), "login-ip", address)
 
 
 def blocked_for(address: str) -> int | None:
     """Seconds until this address may try again, or None if it may now."""
     rate = _rate()
     try:
-        if limiter.limiter.test(rate, *_key(address)):
+        if rate_limiter().test(rate, *_key(address)):
             return None
         return seconds_until_reset(rate, _key(address))
     except Exception:  # storage down: the per-account lockout still holds
@@ -38,6 +36,6 @@ def blocked_for(address: str) -> int | None:
 
 def register_failure(address: str) -> None:
     try:
-        limiter.limiter.hit(_rate(), *_key(address))
+        rate_limiter().hit(_rate(), *_key(address))
     except Exception:
         current_app.logger.warning("Rate-limit storage unavailable; failed log-in not counted")

@@ -12,8 +12,7 @@ from flask import current_app
 from limits import RateLimitItem
 
 from oauthapp import get_settings
-from oauthapp.extensions import limiter
-from oauthapp.security.rates import cached_rate, seconds_until_reset
+from oauthapp.security.rates import cached_rate, key_prefix, rate_limiter, seconds_until_reset
 
 
 class TooManyFailures(OAuth2Error):
@@ -37,15 +36,11 @@ def _rate() -> RateLimitItem:
 
 
 def _pair(client_id: str, address: str) -> tuple[str, str, str, str]:
-    return (_prefix(), "token-client", client_id[:128], address)
+    return (key_prefix(), "token-client", client_id[:128], address)
 
 
 def _address(address: str) -> tuple[str, str, str]:
-    return (_prefix(), "token-ip", address)
-
-
-def _prefix() -> str:
-    return str(current_app.config.get("RATELIMIT_KEY_PREFIX", "") or "oauthapp")
+    return (key_prefix(), "token-ip", address)
 
 
 def _too_many(rate: RateLimitItem, key: tuple[str, ...]) -> TooManyFailures:
@@ -61,7 +56,7 @@ def check(client_id: str, address: str) -> None:
     rate = _rate()
     key = _pair(client_id, address)
     try:
-        allowed = limiter.limiter.test(rate, *key)
+        allowed = rate_limiter().test(rate, *key)
     except Exception:  # storage down: authenticate without the limit rather than refuse everyone
         current_app.logger.warning("Rate-limit storage unavailable; token endpoint not limited")
         return
@@ -77,7 +72,7 @@ def register_failure(client_id: str, address: str) -> None:
     rate = _rate()
     for key in (_pair(client_id, address), _address(address)):
         try:
-            within = limiter.limiter.hit(rate, *key)
+            within = rate_limiter().hit(rate, *key)
         except Exception:
             current_app.logger.warning("Rate-limit storage unavailable; failure not counted")
             return

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from oauthapp.extensions import limiter
+from oauthapp.security.rates import rate_limiter
 from tests.accounts.helpers import csrf_token
 from tests.conftest import AppFactory
 from tests.factories import make_application, make_org, make_user
@@ -78,7 +78,7 @@ def test_a_successful_request_costs_the_limiter_one_storage_call(
     with app.app_context():
         application, secret = make_application()
         client_id = application.client_id
-        storage = limiter.limiter.storage
+        storage = rate_limiter().storage
     calls: list[str] = []
     for name in ("get", "incr", "get_expiry", "get_moving_window", "acquire_entry", "clear"):
         if hasattr(storage, name):

@@ -23,7 +23,7 @@ from tests.token.helpers import basic, bearer, post_token
 
 # Loggers the flow goes through; with every logger already known, each is set to DEBUG.
 LOGGERS = ("", "werkzeug", "flask", "sqlalchemy", "sqlalchemy.engine", "sqlalchemy.pool",
-           "authlib", "oauthapp", "flask_limiter", "limits", "alembic")  # fmt: skip
+           "authlib", "oauthapp", "limits", "alembic")  # fmt: skip
 WRONG_PASSWORD = "wrong horse battery staple"
 WRONG_SECRET = "not-the-secret-0123456789abcdef"
 _CODE = r'<code id="{}"[^>]*>([^<]+)</code>'
