@@ -100,11 +100,14 @@ def load_secret_key(path: Path) -> str:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite enforces ON DELETE rules only when asked to, per connection.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Readers never wait for the writer, and a commit appends to the log (one fsync)
+        # instead of rewriting pages through a rollback journal.
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
         # SQLite's lower() folds ASCII only; searches must match "Ü" with "ü" as PostgreSQL does.
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
