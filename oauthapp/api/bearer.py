@@ -17,8 +17,7 @@ from oauthapp.token import access_tokens
 from oauthapp.token.cors import add_cors_headers
 from oauthapp.token.errors import TemporarilyUnavailable
 from oauthapp.token.guard import DATABASE_UNAVAILABLE, signing_keys
-from oauthapp.token.principals import Principal, principal_for
-from oauthapp.token.revocations import is_revoked
+from oauthapp.token.principals import Principal, Revoked, principal_for
 from oauthapp.token.server import server
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -52,10 +51,11 @@ def authorize(kind: Kind) -> Principal:
         )
     except access_tokens.InvalidAccessToken as exc:
         raise TokenRefused(f"The access token is invalid: {exc}") from exc
-    if is_revoked(claims["jti"]):
-        raise TokenRefused("The access token was revoked.")
-    principal = principal_for(claims)
-    if principal is None or principal.application.kind != kind:
+    try:
+        principal = principal_for(claims, jti=claims["jti"])
+    except Revoked:
+        raise TokenRefused("The access token was revoked.") from None
+    if principal is None or principal.kind != kind:
         raise TokenRefused("The application is inactive or the user is disabled.")
     return principal
 

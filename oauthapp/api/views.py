@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify
 
 from oauthapp.api.bearer import requires_token
 from oauthapp.extensions import csrf
-from oauthapp.models import CustomerUser, Kind
+from oauthapp.models import Kind
 from oauthapp.token.cors import preflight
 from oauthapp.token.principals import Principal
 
@@ -36,15 +36,12 @@ def api_preflight() -> Response:
 
 def describe(principal: Principal) -> dict[str, Any]:
     """The acting account, and the organization the token was issued in."""
-    account, organization = principal.account, principal.application.organization
-    if isinstance(account, CustomerUser):
-        identity: dict[str, Any] = {"type": "customer_user", "email": account.email}
-    else:
-        identity = {"type": "user", "username": account.username}
+    name = "email" if principal.account_type == "customer_user" else "username"
     return {
-        "id": account.id,
-        **identity,
-        "organization": organization.name,
-        "organization_id": organization.id,
-        "client_id": principal.application.client_id,
+        "id": principal.account_id,
+        "type": principal.account_type,
+        name: principal.account_name,
+        "organization": principal.organization_name,
+        "organization_id": principal.organization_id,
+        "client_id": principal.client_id,
     }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, Response, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 _POLICY = [
@@ -39,6 +40,13 @@ def init_app(app: Flask, proxy_count: int) -> None:
 
 class HttpsAwareSessions(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the page was served over HTTPS."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # No cookie (every API and token request): a new session, without building the signing
+        # serializer first as Flask does.
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))

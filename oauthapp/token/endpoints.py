@@ -10,7 +10,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoi
 
 from oauthapp import get_settings
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, OAuthApplication
+from oauthapp.models import OAuthApplication
 from oauthapp.token.lookup import PresentedToken, find_token
 from oauthapp.token.refresh_tokens import revoke_family
 from oauthapp.token.revocations import revoke_access_token
@@ -82,12 +82,11 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         principal = token.principal()
         if principal is None:  # application inactive or gone, account disabled
             return inactive
-        account = principal.account
         payload: dict[str, Any] = {
             "active": True,
             "client_id": token.client_id,
-            "username": account.email if isinstance(account, CustomerUser) else account.username,
-            "sub": str(account.id),
+            "username": principal.account_name,
+            "sub": str(principal.account_id),
             "iss": get_settings().oauth2_server.issuer,
             "exp": int(token.expires_at().timestamp()),
             "org": token.organization_id,

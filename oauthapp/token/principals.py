@@ -5,51 +5,124 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Kind, OAuthApplication, User
+from oauthapp.models import (
+    CustomerUser,
+    Kind,
+    OAuthApplication,
+    Organization,
+    RevokedAccessToken,
+    User,
+)
+from oauthapp.token.revocations import is_revoked
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The application a token was issued to and the account it acts for."""
+    """The application a token was issued to and the account it acts for, as the APIs show them."""
 
-    application: OAuthApplication
-    account: User | CustomerUser
+    client_id: str
+    kind: str
+    organization_id: int
+    organization_name: str
+    account_id: int
+    account_type: str  # "user" or "customer_user"
+    account_name: str  # a user's username, a customer user's email
+
+
+# Built once: every token request runs these, and building a statement with its loader
+# options costs more than running it (SQLAlchemy's compiled cache still needs the cache key).
+_APPLICATION_BY_CLIENT_ID = (
+    select(OAuthApplication)
+    .options(joinedload(OAuthApplication.user).options(lazyload(User.roles)))
+    .where(OAuthApplication.client_id == bindparam("client_id"))
+)
+_USER_BY_ID = select(User).options(lazyload(User.roles)).where(User.id == bindparam("id"))
+_CUSTOMER_USER_BY_ID = select(CustomerUser).where(CustomerUser.id == bindparam("id"))
+# Everything a use of an access token depends on, in one indexed round trip: the revocation,
+# the application and its organization, and the account the token acts for (by primary key).
+_STANDING = (
+    select(
+        exists().where(RevokedAccessToken.jti == bindparam("jti")).label("revoked"),
+        OAuthApplication.client_id,
+        OAuthApplication.kind,
+        OAuthApplication.active,
+        Organization.id.label("organization_id"),
+        Organization.name.label("organization_name"),
+        Organization.enabled.label("organization_enabled"),
+        User.id.label("user_id"),
+        User.username,
+        User.enabled.label("user_enabled"),
+        CustomerUser.id.label("customer_user_id"),
+        CustomerUser.email,
+        CustomerUser.enabled.label("customer_user_enabled"),
+    )
+    .select_from(OAuthApplication)
+    .join(Organization, Organization.id == OAuthApplication.organization_id)
+    .outerjoin(User, User.id == bindparam("account_id"))
+    .outerjoin(CustomerUser, CustomerUser.id == bindparam("account_id"))
+    .where(OAuthApplication.client_id == bindparam("client_id"))
+)
+
+
+class Revoked(Exception):
+    """The access token was revoked."""
 
 
 def load_application(client_id: str) -> OAuthApplication | None:
     """The application with its organization, without the owner's roles."""
-    return db.session.scalar(
-        select(OAuthApplication)
-        .options(joinedload(OAuthApplication.user).options(lazyload(User.roles)))
-        .where(OAuthApplication.client_id == client_id)
-    )
+    return db.session.scalar(_APPLICATION_BY_CLIENT_ID, {"client_id": client_id})
 
 
 def load_account(kind: str, account_id: int) -> User | CustomerUser | None:
     """The back-office user or customer user a token of that kind acts for."""
-    if kind == Kind.STOREFRONT:
-        return db.session.get(CustomerUser, account_id)
-    return db.session.scalar(
-        select(User).options(lazyload(User.roles)).where(User.id == account_id)
-    )
+    statement = _CUSTOMER_USER_BY_ID if kind == Kind.STOREFRONT else _USER_BY_ID
+    account: User | CustomerUser | None = db.session.scalar(statement, {"id": account_id})
+    return account
 
 
-def principal_for(claims: dict[str, Any]) -> Principal | None:
-    """The principal of verified claims, if its application is active and its account enabled."""
-    application = load_application(claims["client_id"])
-    if application is None or not application.active:
-        return None
-    if not application.organization.enabled:
-        return None
+def principal_for(claims: dict[str, Any], jti: str = "") -> Principal | None:
+    """The principal of verified claims, if its application is active and its account enabled.
+
+    With JTI, raise Revoked if that access token was revoked (checked in the same query).
+    """
     try:
         account_id = int(claims["sub"])
     except (TypeError, ValueError):
+        account_id = 0
+    # On the session's connection, but past the ORM: plain rows are all this needs.
+    row = (
+        db.session.connection()
+        .execute(
+            _STANDING, {"jti": jti, "client_id": claims["client_id"], "account_id": account_id}
+        )
+        .first()
+    )
+    if row is None:  # the application is gone; a revocation still says more
+        if jti and is_revoked(jti):
+            raise Revoked
         return None
-    account = load_account(application.kind, account_id)
-    if account is None or not account.enabled:
+    if row.revoked:
+        raise Revoked
+    if not account_id or not row.active or not row.organization_enabled:
         return None
-    return Principal(application, account)
+    if row.kind == Kind.STOREFRONT:
+        if row.customer_user_id is None or not row.customer_user_enabled:
+            return None
+        account_type, name = "customer_user", row.email
+    else:
+        if row.user_id is None or not row.user_enabled:
+            return None
+        account_type, name = "user", row.username
+    return Principal(
+        client_id=row.client_id,
+        kind=row.kind,
+        organization_id=row.organization_id,
+        organization_name=row.organization_name,
+        account_id=account_id,
+        account_type=account_type,
+        account_name=name,
+    )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from oauthapp.extensions import db
 from oauthapp.models import RevokedAccessToken, utcnow
+
+_TABLE = cast(Table, RevokedAccessToken.__table__)
+_INSERT_PG = postgresql.insert(_TABLE).on_conflict_do_nothing()
+_INSERT_SQLITE = sqlite.insert(_TABLE).on_conflict_do_nothing()
 
 
 def revoke_access_token(jti: str, expires_at: datetime) -> None:
@@ -20,16 +25,14 @@ def revoke_access_token(jti: str, expires_at: datetime) -> None:
     now = utcnow()
     if expires_at <= now:
         return
-    values = {"jti": jti, "expires_at": expires_at, "revoked_at": now}
-    statement: Insert
-    if db.session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(RevokedAccessToken).values(values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(RevokedAccessToken).values(values).on_conflict_do_nothing()
-    db.session.execute(statement)
+    connection = db.session.connection()
+    statement = _INSERT_PG if connection.dialect.name == "postgresql" else _INSERT_SQLITE
+    connection.execute(statement, {"jti": jti, "expires_at": expires_at, "revoked_at": now})
+
+
+_REVOKED = select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == bindparam("jti"))
 
 
 def is_revoked(jti: str) -> bool:
     """Whether the access token with that id was revoked."""
-    found = db.session.scalar(select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti))
-    return found is not None
+    return db.session.scalar(_REVOKED, {"jti": jti}) is not None

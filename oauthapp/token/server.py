@@ -24,7 +24,7 @@ class TokenRequest(OAuth2Request):
         # OAuth2Request.__init__ refuses plain-HTTP URLs; TLS is the deployment's concern here
         # (it usually ends at a proxy), so the attributes it sets are set directly instead.
         self.method = request.method
-        self.uri = request.url
+        self._request = request
         self.headers = request.headers
         self._body = None
         self.payload = BasicOAuth2Payload(parameters)
@@ -36,6 +36,11 @@ class TokenRequest(OAuth2Request):
         self.credential = None
         self._scope = None
         self._parameters = parameters
+
+    @property
+    def uri(self) -> str:
+        """The full URL, built only if asked for (no grant here needs it)."""
+        return self._request.url
 
     @property
     def form(self) -> dict[str, str]:
