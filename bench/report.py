@@ -1,0 +1,102 @@
+"""The benchmark's results as Markdown: medians of the rounds, ratios and the targets."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+TARGET_RATIO = 0.80
+GRID_P95_MS = 150.0
+FLAT = 0.10
+RSS_MB = 150.0
+
+
+def _median(rounds: list[dict[str, Any]], field: str) -> float:
+    return statistics.median(r[field] for r in rounds) if rounds else 0.0
+
+
+def ratio(entry: dict[str, Any]) -> float | None:
+    """The median of the per-round ratios product/baseline (rounds ran back to back)."""
+    pairs = zip(entry["product"], entry["baseline"], strict=False)
+    ratios = [p["rps"] / b["rps"] for p, b in pairs if b["rps"]]
+    return statistics.median(ratios) if ratios else None
+
+
+def markdown(results: dict[str, Any]) -> str:
+    settings = results["settings"]
+    lines = [
+        f"{results['machine']['cores']} cores, {results['machine']['workers']} gunicorn sync "
+        f"workers per server, wrk with 1 thread on loopback, {settings['rounds']} rounds of "
+        f"{settings['seconds']:g} s per scenario and server; medians of the rounds.",
+        "",
+    ]
+    for database, measured in results["databases"].items():
+        lines += [f"### {database}", "", _table(measured, settings), "", _targets(measured), ""]
+    return "\n".join(lines)
+
+
+def _table(measured: dict[str, Any], settings: dict[str, Any]) -> str:
+    rows = [
+        "| Scenario | Data | req/s | p50 ms | p95 ms | p99 ms | errors | worker RSS MiB "
+        "| baseline req/s | baseline p50 ms | ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for entry in measured["scenarios"].values():
+        size = settings[entry["data"]]
+        data = f"{size['apps']:,} apps / {size['refresh_tokens']:,} RT"
+        product, baseline = entry["product"], entry["baseline"]
+        found = ratio(entry)
+        rows.append(
+            f"| {entry['title']} | {data} | {_median(product, 'rps'):.0f} "
+            f"| {_median(product, 'p50'):.1f} | {_median(product, 'p95'):.1f} "
+            f"| {_median(product, 'p99'):.1f} | {sum(r['errors'] for r in product)} "
+            f"| {max(r['rss_mb'] for r in product):.0f} "
+            + (
+                f"| {_median(baseline, 'rps'):.0f} | {_median(baseline, 'p50'):.1f} | {found:.2f} |"
+                if baseline and found is not None
+                else "| - | - | - |"
+            )
+        )
+    return "\n".join(rows)
+
+
+def _targets(measured: dict[str, Any]) -> str:
+    scenarios = measured["scenarios"]
+    checks: list[tuple[str, bool]] = []
+    for key, title in (
+        ("cc16@small", "client credentials c=16"),
+        ("cc64@small", "client credentials c=64"),
+        ("me@small", "/api/me"),
+    ):
+        if key in scenarios and (found := ratio(scenarios[key])) is not None:
+            checks.append(
+                (f"{title} ≥ {TARGET_RATIO:.2f} × baseline: {found:.2f}", found >= TARGET_RATIO)
+            )
+    if "grid@large" in scenarios:
+        p95 = _median(scenarios["grid@large"]["product"], "p95")
+        checks.append((f"grid p95 < {GRID_P95_MS:.0f} ms: {p95:.1f} ms", p95 < GRID_P95_MS))
+    for key in ("cc16", "refresh", "me", "introspect"):
+        small, large = scenarios.get(f"{key}@small"), scenarios.get(f"{key}@large")
+        if not small or not large:
+            continue
+        change_rps = _median(large["product"], "rps") / _median(small["product"], "rps") - 1
+        change_p50 = _median(large["product"], "p50") / _median(small["product"], "p50") - 1
+        flat = abs(change_rps) <= FLAT and abs(change_p50) <= FLAT
+        checks.append(
+            (f"{small['title']} flat from small to large data: req/s {change_rps:+.0%}, "
+             f"p50 {change_p50:+.0%}", flat)
+        )  # fmt: skip
+    rss = {key: max(r["rss_mb"] for r in entry["product"]) for key, entry in scenarios.items()}
+    hashing = {key: value for key, value in rss.items() if key.startswith("password@")}
+    others = [value for key, value in rss.items() if key not in hashing]
+    largest = max(others, default=0.0)
+    checks.append(
+        (f"worker RSS < {RSS_MB:.0f} MiB outside the password grant: {largest:.0f} MiB",
+         largest < RSS_MB)
+    )  # fmt: skip
+    for value in hashing.values():
+        checks.append(
+            (f"worker RSS < {RSS_MB:.0f} MiB during the password grant (argon2id holds 64 MiB "
+             f"per hash): {value:.0f} MiB", value < RSS_MB)
+        )  # fmt: skip
+    return "\n".join(f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in checks)

@@ -1,0 +1,245 @@
+"""`python -m bench`: the product and the baseline under the same gunicorn, loaded by turns.
+
+For each database: seed the small data set (10,000 applications and refresh tokens), serve the
+product and the baseline side by side, and run every scenario against one and then the other,
+round after round (the order swaps every round). Then grow the data (100,000 applications,
+1,000,000 refresh tokens) and run the scenarios whose cost could grow with it. Results go to
+var/bench/results.json and var/bench/results.md; docs/performance.md explains them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench import load, report, servers
+from bench.scenarios import RequestFiles, Scenario, session_cookie
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+SMALL = {"apps": 10_000, "refresh_tokens": 10_000}
+LARGE = {"apps": 100_000, "refresh_tokens": 1_000_000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small data, 2 s, 1 round")
+    parser.add_argument(
+        "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/oauthapp_bench"
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    args = parser.parse_args()
+    load.wrk_path()
+    small, large = dict(SMALL), dict(LARGE)
+    if args.quick:
+        args.seconds, args.rounds = 2.0, 1
+        small, large = (
+            {"apps": 2000, "refresh_tokens": 2000},
+            {"apps": 5000, "refresh_tokens": 20000},
+        )
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "machine": {"cores": os.cpu_count(), "workers": args.workers},
+        "settings": {
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "small": small,
+            "large": large,
+        },
+        "databases": {},
+    }
+    for database in args.databases.split(","):
+        url = f"sqlite:///{OUT / database / 'oauthapp.sqlite'}"
+        if database == "postgresql":
+            url = args.postgres
+            _fresh_postgres_database(url)
+        results["databases"][database] = bench_database(database, url, args, small, large)
+        (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    text = report.markdown(results)
+    (OUT / "results.md").write_text(text)
+    print(text)
+
+
+def bench_database(
+    database: str, url: str, args: argparse.Namespace, small: dict[str, int], large: dict[str, int]
+) -> dict[str, Any]:
+    folder = OUT / database
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ports = _free_port(), _free_port()
+    base = f"http://127.0.0.1:{ports[0]}"
+    storage = args.redis if database == "postgresql" else "memory://"
+    env = {"OAUTHAPP_CONFIG": str(_write_config(folder, url, base, storage))}
+    measured: dict[str, Any] = {"scenarios": {}}
+    runner = _Runner(args, base, f"http://127.0.0.1:{ports[1]}", measured)
+    for data, size in (("small", small), ("large", large)):
+        _seed(folder, env, size)
+        print(f"== {database}: {size['apps']:,} apps, {size['refresh_tokens']:,} refresh tokens")
+        with _servers(args.workers, folder, ports, env) as (product, baseline):
+            runner.masters = {"product": product, "baseline": baseline}
+            files = RequestFiles(folder, base)
+            if data == "small":
+                scenarios = _small_scenarios(files)
+            else:
+                scenarios = _large_scenarios(files, session_cookie(base))
+            runner.rounds(scenarios, data, files)
+    return measured
+
+
+@contextmanager
+def _servers(
+    workers: int, folder: Path, ports: tuple[int, int], env: dict[str, str]
+) -> Iterator[tuple[int, int]]:
+    """The product and the baseline side by side, with the same workers; their master pids."""
+    baseline_env = {
+        "BENCH_PRIVATE_KEY": str(folder / "oauth_private.key"),
+        "BENCH_PUBLIC_KEY": str(folder / "oauth_public.key"),
+        "BENCH_ISSUER": f"http://127.0.0.1:{ports[0]}",
+    }
+    with (
+        servers.gunicorn(
+            "app:app", ports[0], workers, env, folder / "product.log", "/login"
+        ) as product,
+        servers.gunicorn(
+            "bench.baseline:app", ports[1], workers, baseline_env, folder / "baseline.log", "/"
+        ) as baseline,
+    ):
+        yield product, baseline
+
+
+class _Runner:
+    """Runs scenarios round by round, product and baseline by turns, and keeps every result."""
+
+    def __init__(
+        self, args: argparse.Namespace, product: str, baseline: str, measured: dict[str, Any]
+    ) -> None:
+        self.args = args
+        self.urls = {"product": product, "baseline": baseline}
+        self.measured = measured
+        self.refresh_used = 0
+        self.masters: dict[str, int] = {}
+
+    def rounds(self, scenarios: list[Scenario], data: str, files: RequestFiles) -> None:
+        for number in range(self.args.rounds):
+            for scenario in scenarios:
+                order = ["product", "baseline"] if number % 2 == 0 else ["baseline", "product"]
+                for server in order:
+                    self.run(scenario, server, f"{scenario.key}@{data}", files, number + 1)
+
+    def run(
+        self, scenario: Scenario, server: str, key: str, files: RequestFiles, number: int
+    ) -> None:
+        if server == "product":
+            script, arguments = scenario.script, scenario.product_args
+        else:
+            script, arguments = scenario.baseline_script, scenario.baseline_args
+        if arguments is None:
+            return
+        if script == "refresh.lua":  # fresh tokens every round: each may be used once
+            tokens = files.refresh_tokens(self.refresh_used, scenario.connections)
+            self.refresh_used += scenario.connections
+            arguments = [tokens, *arguments]
+        result = load.run(
+            self.urls[server], script, arguments, scenario.connections, self.args.seconds
+        )
+        entry = self.measured["scenarios"].setdefault(
+            key, {"title": scenario.title, "data": key.split("@")[1], "product": [], "baseline": []}
+        )
+        # Right after the load: a worker may still be finishing requests wrk gave up waiting for.
+        rss = servers.max_worker_rss(self.masters[server])
+        entry[server].append({**asdict(result), "rss_mb": round(rss, 1)})
+        errors = f"  ({result.errors} errors)" if result.errors else ""
+        print(
+            f"   round {number} {scenario.title:<34} {server:<8} {result.rps:8.1f} req/s"
+            f"  p50 {result.p50:6.1f} ms  p99 {result.p99:6.1f} ms{errors}",
+            flush=True,
+        )
+
+
+def _small_scenarios(files: RequestFiles) -> list[Scenario]:
+    cc = files.client_credentials()
+    return [
+        Scenario("cc16", "Client credentials grant, c=16", 16, "cycle.lua", [cc], [cc]),
+        Scenario("cc64", "Client credentials grant, c=64", 64, "cycle.lua", [cc], [cc]),
+        Scenario("refresh", "Refresh token grant, c=16", 16, "refresh.lua",
+                 [files.refresh_credentials()], [files.refresh_signing()]),
+        Scenario("me", "GET /api/me, c=16", 16, "cycle.lua", [files.me()], [files.me()]),
+        Scenario("introspect", "Introspection, c=16", 16, "cycle.lua",
+                 [files.introspection()], [files.introspection()]),
+        Scenario("password", "Password grant, c=16", 16, "cycle.lua",
+                 [files.password()], [files.password()]),
+    ]  # fmt: skip
+
+
+def _large_scenarios(files: RequestFiles, cookie: str) -> list[Scenario]:
+    again = [s for s in _small_scenarios(files) if s.key in {"cc16", "refresh", "me", "introspect"}]
+    grid = Scenario(
+        "grid", "Grid filtered by name, c=4", 4, "cycle.lua", [files.grid(cookie)], None
+    )
+    return [*again, grid]
+
+
+def _seed(folder: Path, env: dict[str, str], size: dict[str, int]) -> None:
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "bench.seed", str(folder), "--apps", str(size["apps"]),
+         "--refresh-tokens", str(size["refresh_tokens"])],
+        cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    print(f"   seeded in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def _write_config(folder: Path, url: str, base: str, storage: str) -> Path:
+    config = folder / "config.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": {"url": url},
+                "secret_key_file": str(folder / "secret_key"),
+                "oauth2_server": {
+                    "issuer": base,
+                    "authorization_server": {"private_key": str(folder / "oauth_private.key")},
+                    "resource_server": {"public_key": str(folder / "oauth_public.key")},
+                },
+                "rate_limit": {"storage_url": storage},
+                "mail": {"directory": str(folder / "mail")},
+            }
+        )
+    )
+    return config
+
+
+def _fresh_postgres_database(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,86 @@
+"""Starting and stopping the servers under test: gunicorn with the repository's config."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60.0
+
+
+@contextmanager
+def gunicorn(
+    application: str, port: int, workers: int, env: dict[str, str], log: Path, probe: str
+) -> Iterator[int]:
+    """Serve APPLICATION (module:variable) on PORT until the block ends; yield the master pid."""
+    with log.open("w") as output:
+        master = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "-w", str(workers), "-b", f"127.0.0.1:{port}", application],
+            cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait(master, f"http://127.0.0.1:{port}{probe}", workers, log)
+            yield master.pid
+        finally:
+            master.send_signal(signal.SIGTERM)
+            try:
+                master.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                master.kill()
+                master.wait()
+
+
+def _wait(master: subprocess.Popen[bytes], url: str, workers: int, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if master.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {master.returncode}:\n{log.read_text()}")
+        if len(worker_pids(master.pid)) == workers and _answers(url):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {url}:\n{log.read_text()}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (loopback)
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's workers: the master's children."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(pid) for pid in children]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MiB (0 if it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def max_worker_rss(master: int) -> float:
+    return max((rss_mb(pid) for pid in worker_pids(master)), default=0.0)
