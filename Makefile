@@ -1,5 +1,7 @@
 # `make run`: set everything up and serve on http://localhost:5000 (SQLite, keys, demo data).
 # `make test`: set everything up and run ruff, mypy and the whole test suite.
+# `make serve`: production mode (gunicorn, gunicorn.conf.py), no demo data.
+# `make bench`: the load benchmark (needs wrk: apt-get install -y wrk); see docs/performance.md.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,11 +10,21 @@ STAMP := $(VENV)/.installed-stamp
 AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 5000
+BIND ?= 127.0.0.1:8000
+WORKERS ?=
 
-.PHONY: run setup install lint test clean
+.PHONY: run serve bench setup install lint test clean
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: install
+	$(FLASK) db upgrade
+	$(FLASK) oauth generate-keys
+	OAUTHAPP_BIND=$(BIND) WEB_CONCURRENCY=$(WORKERS) exec $(BIN)/gunicorn -c gunicorn.conf.py app:app
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 setup: install
 	$(FLASK) db upgrade

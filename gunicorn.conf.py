@@ -1,0 +1,29 @@
+"""gunicorn settings for production: `make serve`, or `gunicorn app:app` from this folder.
+
+Issuing a token is CPU-bound (an RS256 signature is most of its cost), so one sync worker per
+core keeps every core busy; more workers only add memory and context switches. Environment:
+WEB_CONCURRENCY sets the number of workers (default: the number of cores), OAUTHAPP_BIND the
+address (default 127.0.0.1:8000), OAUTHAPP_ACCESS_LOG a file for the access log ("-": stdout).
+Command-line options override all of these.
+"""
+
+import os
+
+bind = os.environ.get("OAUTHAPP_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+worker_class = "sync"
+backlog = 2048
+timeout = 30  # a worker busy for longer is restarted
+graceful_timeout = 20  # on SIGTERM, requests in flight get this long to finish
+keepalive = 2
+max_requests = 20000  # recycle workers now and then, with jitter so they do not all at once
+max_requests_jitter = 2000
+accesslog = os.environ.get("OAUTHAPP_ACCESS_LOG") or None
+# The access log's request line holds paths and query strings only: tokens and secrets travel
+# in headers and bodies, never in URLs.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+# No control socket: its default path is shared by every gunicorn of the user, so a second
+# instance on the same host would take it over from the first.
+control_socket_disable = True
+loglevel = "info"
