@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small data, 2 s, 1 round")
     parser.add_argument(
+        "--sizes", default="small,large", help="data sets to run: small (10k), large (1M)"
+    )
+    parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/oauthapp_bench"
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
@@ -90,6 +93,8 @@ def bench_database(
     measured: dict[str, Any] = {"scenarios": {}}
     runner = _Runner(args, base, f"http://127.0.0.1:{ports[1]}", measured)
     for data, size in (("small", small), ("large", large)):
+        if data not in args.sizes.split(","):
+            continue
         _seed(folder, env, size)
         print(f"== {database}: {size['apps']:,} apps, {size['refresh_tokens']:,} refresh tokens")
         with _servers(args.workers, folder, ports, env) as (product, baseline):
