@@ -164,11 +164,12 @@ class _Runner:
         result = load.run(
             self.urls[server], script, arguments, scenario.connections, self.args.seconds
         )
+        # Right after the load: a worker may still be finishing requests wrk gave up waiting for.
+        rss = servers.max_worker_rss(self.masters[server])
+        servers.wait_until_idle(self.urls[server])
         entry = self.measured["scenarios"].setdefault(
             key, {"title": scenario.title, "data": key.split("@")[1], "product": [], "baseline": []}
         )
-        # Right after the load: a worker may still be finishing requests wrk gave up waiting for.
-        rss = servers.max_worker_rss(self.masters[server])
         entry[server].append({**asdict(result), "rss_mb": round(rss, 1)})
         errors = f"  ({result.errors} errors)" if result.errors else ""
         print(

@@ -61,6 +61,18 @@ def _answers(url: str) -> bool:
         return False
 
 
+def wait_until_idle(base: str, limit: float = 60.0) -> None:
+    """Wait for the requests wrk left queued to finish (slow ones, like password hashes, can
+    queue for seconds): until a request for the metadata document is answered within 50 ms."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        _answers(base + "/.well-known/oauth-authorization-server")
+        if time.monotonic() - started < 0.05:
+            return
+        time.sleep(0.2)
+
+
 def worker_pids(master: int) -> list[int]:
     """gunicorn's workers: the master's children."""
     try:
