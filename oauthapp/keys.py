@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 if TYPE_CHECKING:
     from oauthapp.retired_keys import RetiredKey
@@ -30,6 +30,7 @@ KEY_MODE_WARNING = (
     "its permissions should be 0600."
 )
 _EXTENSION = "oauthapp.keys"
+_REQUEST_RING = "oauthapp.key_ring"  # the keys one request uses, in its WSGI environ
 
 
 class KeyFileError(Exception):
@@ -229,10 +230,21 @@ class Keys:
     def ring(self) -> KeyRing:
         """The keys, parsed again only when a key file or the retired keys have changed.
 
-        Two stat calls a request: a rotation (in any process) takes effect at once, and a key
-        file deleted under a running server is noticed (KeyFileError, a 503) instead of signing
-        on with a key nobody can verify any more.
+        The files' state is checked once a request: a rotation (in any process) takes effect at
+        once, and a key file deleted under a running server is noticed (KeyFileError, a 503)
+        instead of signing on with a key nobody can verify any more. Later calls in the same
+        request get the same keys.
         """
+        if has_request_context():
+            found: KeyRing | None = request.environ.get(_REQUEST_RING)
+            if found is not None:
+                return found
+            ring = self._current()
+            request.environ[_REQUEST_RING] = ring
+            return ring
+        return self._current()
+
+    def _current(self) -> KeyRing:
         fingerprint = self._fingerprint()
         cached = self._ring
         if cached is not None and cached[0] == fingerprint:
