@@ -42,9 +42,10 @@ def site_config(
 ) -> Path:
     """Write FOLDER/config.yml for a server at BASE that keeps everything in FOLDER.
 
-    Always SQLite, even when OAUTHAPP_TEST_DATABASE_URL names a PostgreSQL database: such a
-    server lives in another process for a whole module, while the other tests' fixtures drop,
-    migrate and truncate that shared database under it. Mail goes to FOLDER/mail as .eml files
+    SQLite, even when OAUTHAPP_TEST_DATABASE_URL names a PostgreSQL database: such a server
+    lives in another process for a whole module, while the other tests' fixtures drop, migrate
+    and truncate that shared database under it (a test that needs PostgreSQL passes a database
+    of its own in SETTINGS). Mail goes to FOLDER/mail as .eml files
     unless MAIL names a server. SETTINGS, if given, adds or replaces whole top-level sections.
     """
     config = folder / "config.yml"

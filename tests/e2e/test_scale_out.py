@@ -17,12 +17,11 @@ import psycopg
 import pytest
 import redis
 import requests
-import yaml
 from sqlalchemy.engine import make_url
 
 from tests.e2e.concurrency_support import gunicorn
 from tests.e2e.test_third_party_clients import ORG, PASSWORD, USERNAME, create_apps
-from tests.server import flask_ok, flask_ok_together, free_port, server_environ
+from tests.server import flask_ok, flask_ok_together, free_port, server_environ, site_config
 
 DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL", "")
@@ -62,24 +61,11 @@ def database() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def pair(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     shared = tmp_path_factory.mktemp("shared")  # what every instance mounts: keys, secret key
-    config = shared / "config.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "database": {"url": database},
-                "secret_key_file": str(shared / "secret_key"),
-                "oauth2_server": {
-                    "issuer": "https://oauth.example.test",  # the load balancer's address
-                    "authorization_server": {"private_key": str(shared / "oauth_private.key")},
-                    "resource_server": {"public_key": str(shared / "oauth_public.key")},
-                },
-                "rate_limit": {
-                    "storage_url": REDIS_URL,
-                    "token_endpoint": f"{FAILURES_ALLOWED}/minute",
-                },
-                "mail": {"directory": str(shared / "mail")},
-            }
-        )
+    rate_limit = {"storage_url": REDIS_URL, "token_endpoint": f"{FAILURES_ALLOWED}/minute"}
+    config = site_config(
+        shared,
+        "https://oauth.example.test",  # the issuer: the load balancer's address
+        settings={"database": {"url": database}, "rate_limit": rate_limit},
     )
     env = server_environ(config)
     _forget_counters()
