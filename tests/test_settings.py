@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 from flask import Flask
+from sqlalchemy import text
 
 from oauthapp import create_app, load_secret_key
+from oauthapp.extensions import db
 from oauthapp.security.rates import rate_limiter
 from oauthapp.settings import ROOT, SettingsError, load_settings
 
@@ -211,3 +213,13 @@ def test_the_flask_command_refuses_to_start_and_names_the_key(
     assert result.returncode != 0
     assert key in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_sqlite_file_database_runs_in_wal_mode(tmp_path: Path) -> None:
+    # Readers do not wait for the writer; each refresh-token rotation is one append to the log.
+    url = f"sqlite:///{tmp_path / 'oauthapp.sqlite'}"
+    app = create_app({"secret_key_file": str(tmp_path / "key"), "database": {"url": url}})
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
