@@ -46,7 +46,7 @@ def seed(folder: Path, applications: int, refresh_tokens: int) -> None:
         from oauthapp.extensions import db
 
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-        _keys(app)
+        _keys()
         if not db.session.scalar(select(func.count()).select_from(_table("organizations"))):
             _people()
         _applications(folder, applications)
@@ -60,7 +60,7 @@ def _table(name: str) -> Any:
     return db.metadata.tables[name]
 
 
-def _keys(app: Any) -> None:
+def _keys() -> None:
     from oauthapp import get_settings
     from oauthapp.keys import generate_keys
 
