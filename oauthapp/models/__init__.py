@@ -3,6 +3,7 @@
 from oauthapp.models.accounts import CustomerUser, Organization, Role, User, UserRole
 from oauthapp.models.applications import Grant, Kind, OAuthApplication, owner_key_for
 from oauthapp.models.audit import SecurityEvent
+from oauthapp.models.authorization import AuthorizationCode, Consent
 from oauthapp.models.base import Base, utcnow
 from oauthapp.models.notifications import (
     EmailTemplate,
@@ -13,7 +14,9 @@ from oauthapp.models.notifications import (
 from oauthapp.models.tokens import RefreshToken, RevokedAccessToken
 
 __all__ = [
+    "AuthorizationCode",
     "Base",
+    "Consent",
     "CustomerUser",
     "EmailTemplate",
     "Grant",

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oauthapp.models.accounts import CustomerUser, Organization, User
@@ -15,6 +25,7 @@ from oauthapp.models.base import Base, UTCDateTime, utcnow
 class Grant(enum.StrEnum):
     CLIENT_CREDENTIALS = "client_credentials"
     PASSWORD = "password"  # noqa: S105 (a grant name)
+    AUTHORIZATION_CODE = "authorization_code"
 
 
 class Kind(enum.StrEnum):
@@ -32,7 +43,10 @@ class OAuthApplication(Base):
             "organization_id", "kind", "owner_key", "name", name="uq_oauth_applications_name"
         ),
         CheckConstraint("kind IN ('backoffice', 'storefront')", name="kind"),
-        CheckConstraint("grant_type IN ('client_credentials', 'password')", name="grant_type"),
+        CheckConstraint(
+            "grant_type IN ('client_credentials', 'password', 'authorization_code')",
+            name="grant_type",
+        ),
         CheckConstraint("user_id IS NULL OR customer_user_id IS NULL", name="one_owner"),
         Index("ix_oauth_applications_grid", "kind", "organization_id", "name"),
         Index("ix_oauth_applications_kind_active", "kind", "active"),
@@ -48,7 +62,8 @@ class OAuthApplication(Base):
     name: Mapped[str] = mapped_column(String(255), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
-    secret_hash: Mapped[str] = mapped_column(String(128))
+    # None for a public client (authorization code with PKCE): it has no secret at all.
+    secret_hash: Mapped[str | None] = mapped_column(String(128))
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -59,6 +74,10 @@ class OAuthApplication(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Authorization-code applications only: the exact redirect URLs, in the order entered.
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    confidential: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    skip_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organization: Mapped[Organization] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship(lazy="joined")

@@ -48,7 +48,8 @@ def authenticate(request: OAuth2Request, endpoint: str) -> OAuthApplication:
     address = http_request.remote_addr or "-"
     application = _load(client_id)
     try:
-        if application is None or not verify_secret(secret, application.secret_hash):
+        stored = application.secret_hash if application is not None else None
+        if application is None or stored is None or not verify_secret(secret, stored):
             audit.record_failure("client_authentication_failed", client_id, address)
             throttle.register_failure(client_id, address)
             raise ClientRefused(AUTH_FAILED, basic)

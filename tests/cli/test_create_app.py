@@ -301,7 +301,7 @@ def test_refuses_a_name_with_control_characters(app: Flask, cli: FlaskCliRunner)
 
 
 def test_refuses_an_unknown_grant(app: Flask, cli: FlaskCliRunner) -> None:
-    result = create_app(cli, "--grant", "authorization_code")
+    result = create_app(cli, "--grant", "implicit")
     assert result.exit_code == 2
     assert "Invalid value for '--grant'" in result.output
     assert count(app, OAuthApplication) == 0
