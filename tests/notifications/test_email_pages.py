@@ -7,15 +7,15 @@ import html
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from oauthapp.extensions import db
-from oauthapp.models import OutboxMessage, Role, User, utcnow
+from oauthapp.models import OutboxMessage, utcnow
 from oauthapp.notifications import catalog
 from tests.applications.conftest import logged_in, post_form
 from tests.factories import make_application, make_org, make_user
 from tests.mailserver import SMTPServer
-from tests.notifications.conftest import outbox_rows
+from tests.notifications.conftest import create_for_olivia, edited, outbox_rows, text_of
 
 TEMPLATES = "/admin/email/templates"
 USER_EN = f"{TEMPLATES}/user_oauth_application_created/en"
@@ -24,45 +24,6 @@ RULES = "/admin/email/notification-rules"
 RULE = f"{RULES}/oauth_application_created"
 OUTBOX = "/admin/email/outbox"
 PAGES = (TEMPLATES, USER_EN, RULES, RULE, OUTBOX)
-
-
-@pytest.fixture
-def people(mail_app: Flask) -> int:
-    """root administers the global organization; alice administers Acme; olivia's id."""
-    with mail_app.app_context():
-        main = make_org("Main", is_global=True)
-        acme = make_org("Acme")
-        make_user("root", orgs=[main])
-        make_user("alice", orgs=[acme])
-        make_user("gus", orgs=[main], role=Role.USER)
-        return make_user("olivia", orgs=[acme], role=Role.USER).id
-
-
-@pytest.fixture
-def root(mail_app: Flask, people: int) -> FlaskClient:
-    return logged_in(mail_app, "root")
-
-
-def text_of(client: FlaskClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, f"GET {path} answered {response.status_code}"
-    return html.unescape(response.get_data(as_text=True))
-
-
-def edited(subject: str, body_text: str, body_html: str = "", **extra: str) -> dict[str, str]:
-    return {"subject": subject, "body_text": body_text, "body_html": body_html, **extra}
-
-
-def create_for_olivia(mail_app: Flask, name: str = "Olivia's app") -> None:
-    """alice creates a client-credentials application for olivia in the back-office."""
-    client = logged_in(mail_app, "alice")
-    with mail_app.app_context():
-        olivia = db.session.scalar(select(User.id).where(User.username == "olivia"))
-    response = post_form(client, "/admin/oauth2/create", {
-        "name": name, "grant": "client_credentials", "owner": str(olivia), "active": "y",
-    })  # fmt: skip
-    assert response.status_code == 200, response.status_code
-    assert "Client Secret" in response.get_data(as_text=True)
 
 
 # --- who may see the pages ---------------------------------------------------------------------
@@ -145,6 +106,7 @@ def test_editing_one_language_leaves_the_other_alone(root: FlaskClient) -> None:
         ("body_text", "{% include 'base.html' %}", "“include” is not available"),
         ("body_html", "{{ application_name|safe }}", "The filter “safe” is not available"),
         ("body_text", "{% for i in range(10**6) %}x{% endfor %}", "range is limited"),
+        ("body_text", "{{ owner_name|truncate(0) }}", "expected length >= 3, got 0"),
         ("subject", "   ", "The subject renders empty."),
         ("body_text", " \n ", "The text body must not be blank."),
     ],
