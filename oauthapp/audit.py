@@ -35,6 +35,7 @@ LABELS = {
     "secret_regenerated": "Secret regenerated",
     "client_authentication_failed": "Client authentication failed",
     "client_throttled": "Too many failed authentications (429)",
+    "email_template_failed": "Email template failed; built-in text sent",
 }
 FAILURES = ("client_authentication_failed", "client_throttled")
 

@@ -110,7 +110,7 @@ def create_application(
     )
     db.session.add(application)
     try:
-        queued = notify_application_created(application)  # in the same transaction
+        queued = notify_application_created(application, actor)  # in the same transaction
         audit.record("application_created", application, actor)
         db.session.commit()
     except IntegrityError as exc:  # a concurrent create with the same name won the race

@@ -5,18 +5,20 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 
-from oauthapp import get_settings
+from oauthapp import audit, get_settings
+from oauthapp.audit import COMMAND_LINE, Actor
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, OAuthApplication, User, utcnow
 from oauthapp.notifications import catalog, outbox
 from oauthapp.notifications.rules import get_rule
-from oauthapp.notifications.templates import render_message
+from oauthapp.notifications.templates import TEMPLATE_FAILED, failure_detail, render_message
 
 
-def application_created(application: OAuthApplication) -> list[int]:
+def application_created(application: OAuthApplication, actor: Actor = COMMAND_LINE) -> list[int]:
     """Queue the "added to your account" email for the owner (and the rule's recipients).
 
-    Call before committing the creation; returns the ids of the queued messages.
+    Call before committing the creation; returns the ids of the queued messages. An edited
+    template that fails is recorded in the application's audit trail, as done by the actor.
     """
     owner: User | CustomerUser | None = application.user or application.customer_user
     rule = get_rule(catalog.APPLICATION_CREATED)
@@ -32,7 +34,11 @@ def application_created(application: OAuthApplication) -> list[int]:
     template = (
         catalog.CUSTOMER_USER_TEMPLATE if isinstance(owner, CustomerUser) else catalog.USER_TEMPLATE
     )
-    message = render_message(template, locale, _variables(application, owner, locale))
+    rendering = render_message(template, locale, _variables(application, owner, locale))
+    if rendering.failure:
+        detail = failure_detail(template, locale, rendering.failure)
+        audit.record(TEMPLATE_FAILED, application, actor, detail)
+    message = rendering.message
     rows = [
         outbox.queue(
             catalog.APPLICATION_CREATED, template, locale, address, message, application.id

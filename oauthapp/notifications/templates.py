@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,12 +12,15 @@ from sqlalchemy import select
 
 from oauthapp.exceptions import InvalidInput, NotFound
 from oauthapp.extensions import db
-from oauthapp.models import EmailTemplate
+from oauthapp.models import EmailTemplate, SecurityEvent
 from oauthapp.notifications import catalog
 from oauthapp.notifications.catalog import TemplateText
 from oauthapp.notifications.sandbox import TemplateProblem, render
 
+log = logging.getLogger(__name__)
+
 SUBJECT_MAX = 255
+TEMPLATE_FAILED = "email_template_failed"  # audit event: an edited template fell back
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,22 @@ class RenderedMessage:
     subject: str
     body_text: str
     body_html: str
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """The message to send, and why the edited template was not used (empty if it was)."""
+
+    message: RenderedMessage
+    failure: str = ""
+
+
+@dataclass(frozen=True)
+class RenderFailure:
+    """The last time an edited template failed on real data."""
+
+    at: datetime
+    error: str
 
 
 @dataclass(frozen=True)
@@ -115,9 +135,42 @@ def reset_template(name: str, locale: str) -> None:
         db.session.commit()
 
 
-def render_message(name: str, locale: str, variables: Mapping[str, str]) -> RenderedMessage:
-    """The message for an event; an edited template that stopped rendering falls back."""
+def render_message(name: str, locale: str, variables: Mapping[str, str]) -> Rendering:
+    """The message for an event; an edited template that fails, however, gives the built-in."""
+    builtin = catalog.builtin(name, locale)
+    text = template_text(name, locale)
+    if text == builtin:
+        return Rendering(render_text(builtin, variables))
     try:
-        return render_text(template_text(name, locale), variables)
-    except InvalidInput:
-        return render_text(catalog.builtin(name, locale), variables)
+        return Rendering(render_text(text, variables))
+    except InvalidInput as problem:
+        failure = f"{problem.field}: {problem.message}"
+    except Exception as exc:  # whatever an edited template does, the change that mails goes on
+        log.exception("email template %s (%s) failed", name, locale)
+        failure = f"{type(exc).__name__}: {exc}"
+    log.warning("email template %s (%s) failed, built-in text used: %s", name, locale, failure)
+    return Rendering(render_text(builtin, variables), failure)
+
+
+def failure_detail(name: str, locale: str, failure: str) -> str:
+    """How a fallback is written in the audit trail (its detail column)."""
+    return f"{name} ({locale}): {failure}"
+
+
+def last_failure(name: str, locale: str) -> RenderFailure | None:
+    """The latest fallback of the edited template since it was last saved, if any."""
+    row = _edited(name, locale)
+    if row is None:
+        return None
+    prefix = failure_detail(name, locale, "")
+    event = db.session.scalar(
+        select(SecurityEvent)
+        .where(
+            SecurityEvent.event == TEMPLATE_FAILED,
+            SecurityEvent.detail.startswith(prefix, autoescape=True),
+            SecurityEvent.occurred_at >= row.updated_at,
+        )
+        .order_by(SecurityEvent.occurred_at.desc(), SecurityEvent.id.desc())
+        .limit(1)
+    )
+    return RenderFailure(event.occurred_at, event.detail[len(prefix) :]) if event else None

@@ -99,6 +99,7 @@ def _edit_page(
             customized=current != catalog.builtin(name, locale),
             variables=catalog.VARIABLES,
             preview=preview,
+            last_failure=templates.last_failure(name, locale),
         )
     )
     if preview is not None:  # the email's HTML, styled inline, in a sandboxed frame
