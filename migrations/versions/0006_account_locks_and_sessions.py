@@ -1,4 +1,4 @@
-"""account locks that expire, and session versions that end sessions
+"""account locks that expire, session versions that end sessions, outbox render errors
 
 Revision ID: 0006
 Revises: 0005
@@ -24,9 +24,13 @@ def upgrade():
             batch_op.add_column(
                 sa.Column("session_version", sa.Integer(), server_default="0", nullable=False)
             )
+    with op.batch_alter_table("mail_outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("render_error", sa.Text(), server_default="", nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table("mail_outbox", schema=None) as batch_op:
+        batch_op.drop_column("render_error")
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("session_version")

@@ -41,8 +41,16 @@ _SAMPLE = {
 }
 SAMPLE_TIME = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 GRANT_LABELS = {
-    "en": {"client_credentials": "Client Credentials", "password": "Password"},
-    "de": {"client_credentials": "Client-Anmeldedaten", "password": "Passwort"},
+    "en": {
+        "authorization_code": "Authorization Code",
+        "client_credentials": "Client Credentials",
+        "password": "Password",
+    },
+    "de": {
+        "authorization_code": "Autorisierungscode",
+        "client_credentials": "Client-Anmeldedaten",
+        "password": "Passwort",
+    },
 }
 
 

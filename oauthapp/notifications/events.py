@@ -35,13 +35,18 @@ def application_created(application: OAuthApplication, actor: Actor = COMMAND_LI
         catalog.CUSTOMER_USER_TEMPLATE if isinstance(owner, CustomerUser) else catalog.USER_TEMPLATE
     )
     rendering = render_message(template, locale, _variables(application, owner, locale))
-    if rendering.failure:
-        detail = failure_detail(template, locale, rendering.failure)
+    detail = failure_detail(template, locale, rendering.failure) if rendering.failure else ""
+    if detail:
         audit.record(TEMPLATE_FAILED, application, actor, detail)
-    message = rendering.message
     rows = [
         outbox.queue(
-            catalog.APPLICATION_CREATED, template, locale, address, message, application.id
+            catalog.APPLICATION_CREATED,
+            template,
+            locale,
+            address,
+            rendering.message,
+            application.id,
+            render_error=detail,
         )
         for address in recipients
     ]

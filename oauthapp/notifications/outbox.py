@@ -45,6 +45,7 @@ def queue(
     recipient: str,
     message: RenderedMessage,
     application_id: int | None = None,
+    render_error: str = "",
 ) -> OutboxMessage:
     """Record a message in the current transaction; the caller's commit makes it real."""
     row = OutboxMessage(
@@ -58,6 +59,7 @@ def queue(
         status=OutboxStatus.QUEUED.value,
         attempts=0,
         last_error="",
+        render_error=render_error,
         next_attempt_at=utcnow(),
         application_id=application_id,
     )

@@ -43,8 +43,8 @@ def failures(app: Flask) -> list[SecurityEvent]:
         return list(db.session.scalars(query))
 
 
-def assert_built_in_text_queued(app: Flask, application_name: str) -> int:
-    """The application exists and its owner's message holds the built-in text; its id."""
+def assert_built_in_text_queued(app: Flask, application_name: str, error: str) -> int:
+    """The application exists and its owner's message holds the built-in text and why; its id."""
     with app.app_context():
         application = db.session.scalar(
             select(OAuthApplication).where(OAuthApplication.name == application_name)
@@ -55,6 +55,8 @@ def assert_built_in_text_queued(app: Flask, application_name: str) -> int:
         assert row.subject == "OAuth application added to your account"
         assert row.body_text.startswith("Hello olivia,")
         assert application_name in row.body_text
+        assert row.render_error.startswith("user_oauth_application_created (en): ")
+        assert error in row.render_error
         return application.id
 
 
@@ -76,7 +78,7 @@ def test_a_back_office_creation_sends_the_built_in_text_and_records_why(
 ) -> None:
     save_failing_template(root, body_text)
     create_for_olivia(mail_app, app_name)  # the one-time secret page: created
-    application_id = assert_built_in_text_queued(mail_app, app_name)
+    application_id = assert_built_in_text_queued(mail_app, app_name, error)
     [received] = smtp_server.wait_for(1)
     assert received.text.startswith("Hello olivia,")
     [event] = failures(mail_app)
@@ -96,10 +98,13 @@ def test_the_command_line_creation_sends_the_built_in_text_and_records_why(
               "--grant", "client_credentials", "--owner", "olivia"]
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    application_id = assert_built_in_text_queued(mail_app, "From the shell")
+    application_id = assert_built_in_text_queued(mail_app, "From the shell", TRUNCATE_ERROR)
     [event] = failures(mail_app)
     assert (event.application_id, event.actor) == (application_id, "command line")
     assert TRUNCATE_ERROR in event.detail
+    assert "Edited template failed, built-in text used" in text_of(
+        root, "/admin/email/outbox?status=sent"
+    )
     notice = NOTICE.search(text_of(root, USER_EN))
     assert notice is not None and TRUNCATE_ERROR in notice.group(1)
 
@@ -123,5 +128,6 @@ def test_an_edited_template_that_renders_records_nothing(
     with mail_app.app_context():
         [row] = outbox_rows()
         assert row.body_text == "Hi olivia"
+        assert row.render_error == ""
     assert failures(mail_app) == []
     assert NOTICE.search(text_of(root, USER_EN)) is None
