@@ -36,8 +36,9 @@ LABELS = {
     "client_authentication_failed": "Client authentication failed",
     "client_throttled": "Too many failed authentications (429)",
     "email_template_failed": "Email template failed; built-in text sent",
+    "password_grant_throttled": "Too many failed user log-ins (429)",
 }
-FAILURES = ("client_authentication_failed", "client_throttled")
+FAILURES = ("client_authentication_failed", "client_throttled", "password_grant_throttled")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def record(
 
 
 def record_failure(event: str, client_id: str, ip: str) -> None:
-    """Count a failed client authentication in its own transaction; never raises."""
+    """Count a failure at the token endpoints in its own transaction; never raises."""
     client_id = client_id.replace("\x00", "\ufffd")  # PostgreSQL text holds no NUL
     try:
         _count_failure(event, client_id[:128], ip[:64])

@@ -1,6 +1,7 @@
 """Failed log-ins counted per address (`rate_limit.login`), on top of the per-account lockout.
 
-The lockout protects one account; this stops one address from trying many accounts.
+The lockout protects one account; this stops one address from trying many accounts. /login and
+the token endpoint's password grant count in, and are held back by, the same counter.
 """
 
 from __future__ import annotations

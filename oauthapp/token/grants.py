@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from flask import request as http_request
 from sqlalchemy import select
 
 from oauthapp import get_settings
@@ -13,9 +14,10 @@ from oauthapp.accounts.service import normalize_email
 from oauthapp.exceptions import InvalidInput
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, Kind, OAuthApplication, RefreshToken, User
+from oauthapp.security import login_throttle
 from oauthapp.security.authentication import LoginRefused, authenticate
 from oauthapp.security.lockout import refusal_reason
-from oauthapp.token import clients
+from oauthapp.token import clients, throttle
 from oauthapp.token.errors import GrantRefused, UnsupportedGrant
 from oauthapp.token.issuing import token_response
 from oauthapp.token.principals import load_account
@@ -67,10 +69,13 @@ class PasswordGrant(_ClientChecked, grants.ResourceOwnerPasswordCredentialsGrant
     def validate_token_request(self) -> None:
         application = self.authenticate_token_endpoint_client()
         username, password = self.required("username"), self.required("password")
+        address = http_request.remote_addr or "-"
+        throttle.check_login(application.client_id, address)
         account = _find_account(application, username)
         try:
             authenticate(account, password, get_settings().failed_login_limit)
         except LoginRefused as refused:
+            login_throttle.register_failure(address)
             hint = {"disabled": "Account is disabled.", "locked": "Account is locked."}
             raise GrantRefused(BAD_CREDENTIALS, hint.get(refused.reason)) from None
         self.request.user = account

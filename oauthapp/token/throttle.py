@@ -2,7 +2,8 @@
 
 `rate_limit.token_endpoint` applies to both counts. A client id that failed too often from an
 address is refused there, even with the right secret, until the window passes; an address with
-too many failures of any client ids gets 429 instead of 401 for every further failure.
+too many failures of any client ids gets 429 instead of 401 for every further failure. The
+password grant's user log-ins are held to the address's `rate_limit.login` count of /login.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import current_app
 from limits import RateLimitItem
 
-from oauthapp import get_settings
+from oauthapp import audit, get_settings
+from oauthapp.security import login_throttle
 from oauthapp.security.rates import cached_rate, key_prefix, rate_limiter, seconds_until_reset
+
+CLIENT_FAILURES = "Too many failed client authentications. Try again later."
+LOGIN_FAILURES = "Too many failed log-ins from this address. Try again later."
 
 
 class TooManyFailures(OAuth2Error):
@@ -21,8 +26,8 @@ class TooManyFailures(OAuth2Error):
     error = "too_many_requests"
     status_code = 429
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many failed client authentications. Try again later.")
+    def __init__(self, retry_after: int, description: str = CLIENT_FAILURES) -> None:
+        super().__init__(description)
         self.retry_after = retry_after
 
     def get_headers(self) -> list[tuple[str, str]]:
@@ -78,3 +83,15 @@ def register_failure(client_id: str, address: str) -> None:
             return
         if not within:
             raise _too_many(rate, key)
+
+
+def check_login(client_id: str, address: str) -> None:
+    """Before a user's password is verified: refuse an address over `rate_limit.login`.
+
+    The counter /login keeps, read once; the password grant's failures count there too
+    (`login_throttle.register_failure`), so neither door gives a guesser more tries.
+    """
+    wait = login_throttle.blocked_for(address)
+    if wait is not None:
+        audit.record_failure("password_grant_throttled", client_id, address)
+        raise TooManyFailures(wait, LOGIN_FAILURES)
