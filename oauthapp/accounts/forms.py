@@ -16,3 +16,7 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Log out")
+
+
+class EndSessionsForm(FlaskForm):
+    submit = SubmitField("Log out everywhere")

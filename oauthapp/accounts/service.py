@@ -14,6 +14,7 @@ from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, Organization, Role, User, UserRole
 from oauthapp.security import lockout
 from oauthapp.security.passwords import check_password_policy, hash_password
+from oauthapp.security.sessions import end_sessions
 
 NAME_MAX = 255
 
@@ -160,8 +161,24 @@ def create_customer_user(
 
 
 def set_enabled(account: User | CustomerUser, enabled: bool) -> None:
-    """Enable or disable a user or customer user."""
+    """Enable or disable a user or customer user; disabling ends the account's sessions."""
     account.enabled = enabled
+    if not enabled:
+        # Without the bump, enabling it again would bring its old sessions back.
+        end_sessions(account)
+    db.session.commit()
+
+
+def set_password(account: User | CustomerUser, password: str) -> None:
+    """Give an account a new password (checked against the policy) and end its sessions."""
+    account.password_hash = _password_hash(password)
+    end_sessions(account)
+    db.session.commit()
+
+
+def end_all_sessions(account: User | CustomerUser) -> None:
+    """End every session of the account, on every browser: logout and Log out everywhere."""
+    end_sessions(account)
     db.session.commit()
 
 

@@ -13,12 +13,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from oauthapp import get_settings
-from oauthapp.accounts.forms import LoginForm, LogoutForm
+from oauthapp.accounts.forms import EndSessionsForm, LoginForm, LogoutForm
 from oauthapp.accounts.home import organization_rows
 from oauthapp.accounts.people import (
     find_customer,
@@ -30,6 +30,8 @@ from oauthapp.accounts.people import (
     visible_roles,
 )
 from oauthapp.accounts.redirects import safe_next
+from oauthapp.accounts.service import end_all_sessions
+from oauthapp.accounts.session import start_session
 from oauthapp.applications.access import Access, access_of, may_add_for
 from oauthapp.applications.grid import owned_applications
 from oauthapp.extensions import db
@@ -67,8 +69,7 @@ def login() -> Response | str:
             form.form_errors.append(refused.message)
         else:
             assert user is not None
-            session.clear()  # a fresh session for the new login
-            login_user(user)
+            start_session(user)
             return redirect(safe_next(form.next.data) or url_for("accounts.home"))
     return render_template("accounts/login.html", form=form)
 
@@ -84,6 +85,9 @@ def _throttled(form: LoginForm, seconds: int) -> Response:
 def logout() -> Response | str:
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # A copy of the cookie taken before now must not keep working.
+            end_all_sessions(current_user._get_current_object())
         logout_user()
         session.clear()
         flash("You have been logged out.", "success")
@@ -127,10 +131,23 @@ def user(user_id: int) -> str:
 @login_required
 def profile() -> str:
     me: User = current_user._get_current_object()
-    return _user_page(access_of(me), me, title="My User")
+    return _user_page(access_of(me), me, title="My User", sessions_form=EndSessionsForm())
 
 
-def _user_page(access: Access, account: User, title: str) -> str:
+@blueprint.post("/admin/profile/log-out-everywhere")
+@login_required
+def log_out_everywhere() -> Response:
+    # CSRFProtect has checked the form's token before the view runs; the form has no fields.
+    end_all_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash("All your sessions have been ended. Please log in again.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+def _user_page(
+    access: Access, account: User, title: str, sessions_form: EndSessionsForm | None = None
+) -> str:
     add_url = None
     if may_add_for(access, account):
         add_url = url_for("applications.create", kind=Kind.BACKOFFICE.value, owner=account.id)
@@ -142,6 +159,7 @@ def _user_page(access: Access, account: User, title: str) -> str:
         applications=owned_applications(access, Kind.BACKOFFICE, account.id),
         add_url=add_url,
         key_status=keys().status(),
+        sessions_form=sessions_form,
     )
 
 

@@ -119,5 +119,21 @@ def add_switches(
             click.echo(f"{done} {label} {login!r}.")
 
 
+def add_set_password(
+    group: AppGroup, label: str, metavar: str, lookup: Callable[[str], User | CustomerUser]
+) -> None:
+    """The set-password command for one kind of account."""
+
+    @group.command("set-password", help=f"Set the password of a {label}; ends its sessions.")
+    @click.argument("login", metavar=metavar)
+    @password_option
+    @reports_errors
+    def set_password(login: str, password: str) -> None:
+        service.set_password(lookup(login), password)
+        click.echo(f"Set the password of {label} {login!r}; its sessions have ended.")
+
+
 add_switches(users, "user", "USERNAME", service.get_user)
 add_switches(customers, "customer user", "EMAIL", service.get_customer_user)
+add_set_password(users, "user", "USERNAME", service.get_user)
+add_set_password(customers, "customer user", "EMAIL", service.get_customer_user)

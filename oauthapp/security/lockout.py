@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, User
+from oauthapp.security.sessions import end_sessions
 
 
 def refusal_reason(account: User | CustomerUser) -> str | None:
@@ -34,6 +35,8 @@ def register_failure(account: User | CustomerUser, limit: int) -> bool:
             .values(locked=True)
         )
         locked = bool(getattr(result, "rowcount", 0))
+        if locked:
+            end_sessions(account)  # so that no session outlives the lock
     db.session.refresh(account)
     return locked
 

@@ -104,6 +104,8 @@ LOGGED_IN = by_actor(LOGIN, OK, OK, OK, OK)
 NO_POST = everyone(NOT_ALLOWED)
 NO_GET = everyone(NOT_ALLOWED)
 ANY_SESSION_401 = everyone(UNAUTHORIZED)  # a session cookie is no client or bearer credential
+# Logout and Log out everywhere: each user for their own account; the session version changes.
+ENDS_OWN_SESSIONS = by_actor(LOGIN, *[done(302, "/login")] * 4)
 
 
 def application_action(action: str, post: dict[str, Outcome], **extra: Any) -> Route:
@@ -125,9 +127,10 @@ ROUTES = [
         form=fixed({"username": "gus", "password": PASSWORD}),
         changes_session=True,
     ),
-    Route("/logout", by_actor(LOGIN, OK, OK, OK, OK), everyone(LOGIN), changes_session=True),
+    Route("/logout", by_actor(LOGIN, OK, OK, OK, OK), ENDS_OWN_SESSIONS, changes_session=True),
     Route("/admin/", LOGGED_IN, NO_POST),
     Route("/admin/profile", LOGGED_IN, NO_POST),
+    Route("/admin/profile/log-out-everywhere", NO_GET, ENDS_OWN_SESSIONS, changes_session=True),
     Route("/admin/users", LOGGED_IN, NO_POST),
     Route(
         "/admin/users/<int(max=2147483647):user_id>",
