@@ -35,6 +35,10 @@ LABELS = {
     "secret_regenerated": "Secret regenerated",
     "client_authentication_failed": "Client authentication failed",
     "client_throttled": "Too many failed authentications (429)",
+    "consent_granted": "Consent granted",
+    "consent_denied": "Consent denied",
+    "consent_revoked": "Access revoked by the user",
+    "authorization_code_reused": "Authorization code used twice: its tokens revoked",
 }
 FAILURES = ("client_authentication_failed", "client_throttled")
 

@@ -185,3 +185,8 @@ def exchange(
     if verifier is not None:
         data["code_verifier"] = verifier
     return post_token(client, {**data, **extra})
+
+
+def quoted(name: str) -> str:
+    """A name in the typographic quotes the pages use."""
+    return f"\u2018{name}\u2019"
