@@ -1,4 +1,4 @@
-"""The three grants of the token endpoint, on Authlib's grant classes."""
+"""The client credentials, password and refresh-token grants, on Authlib's grant classes."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from oauthapp import get_settings
 from oauthapp.accounts.service import normalize_email
+from oauthapp.authorize.codes import granted_scope
 from oauthapp.exceptions import InvalidInput
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Kind, OAuthApplication, RefreshToken, User
+from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, RefreshToken, User
 from oauthapp.security import login_throttle
 from oauthapp.security.authentication import LoginRefused, authenticate
 from oauthapp.security.lockout import refusal_reason
@@ -37,11 +38,12 @@ class _ClientChecked:
     """Client authentication and every client check, before any grant-specific work."""
 
     TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post"]
+    PUBLIC_CLIENTS: ClassVar[bool] = False  # whether a client_id alone (method "none") will do
     request: Any
     server: Any
 
     def authenticate_token_endpoint_client(self) -> OAuthApplication:
-        client = clients.authenticate(self.request, "token")
+        client = clients.authenticate(self.request, "token", self.PUBLIC_CLIENTS)
         self.request.client = client
         self.server.validate_requested_scope(self.request.payload.scope)
         return client
@@ -108,6 +110,8 @@ def _find_account(application: OAuthApplication, login: str) -> User | CustomerU
 
 
 class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
+    PUBLIC_CLIENTS = True  # public authorization-code clients refresh with their client_id
+
     def validate_token_request(self) -> None:
         if not get_settings().oauth2_server.authorization_server.enable_refresh_token:
             raise UnsupportedGrant("Refresh tokens are disabled on this server.")
@@ -132,11 +136,16 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
         token: RefreshToken = self.request.refresh_token
         if not claim_for_rotation(token):  # a concurrent request rotated it first
             _detected_reuse(token)
+        application: OAuthApplication = self.request.client
+        scope = ""
+        if application.grant_type == Grant.AUTHORIZATION_CODE:  # the scope the user granted
+            scope = granted_scope(token.family_id)
         body = token_response(
-            self.request.client,
+            application,
             self.request.user,
             with_refresh_token=True,
             family_id=token.family_id,
+            scope=scope,
         )
         return 200, body, self.TOKEN_RESPONSE_HEADER
 
