@@ -246,3 +246,11 @@ def test_enter_in_a_text_box_submits_the_form_not_a_row_button(app: Flask, world
     first_button = re.search(r"<(?:button|input)[^>]*type=\"submit\"[^>]*>", form.group(1))
     assert first_button and 'name="submit"' in first_button.group(0)
     assert 'value="Create"' in first_button.group(0)
+
+
+def test_add_application_for_an_owner_offers_no_authorization_code_fields(
+    app: Flask, world: World
+) -> None:
+    page = page_of(logged_in(app, "alice").get(f"{CREATE}?owner={world.alice}"))
+    assert grant_choices(page) == [("client_credentials", "Client Credentials")]
+    assert 'name="redirect_uris"' not in page and 'name="confidential"' not in page
