@@ -12,6 +12,13 @@ import pytest
 from tests.e2e.axe import axe_source
 from tests.e2e.backoffice import log_in
 from tests.e2e.browser import EVIDENCE, NewPage, browser, keep_evidence, new_page, open_context
+from tests.e2e.relying_party import (
+    Client,
+    RelyingParty,
+    load_clients,
+    run_browser_app,
+    run_relying_party,
+)
 from tests.e2e.sites import Site, run_site, seed_folder
 
 if TYPE_CHECKING:
@@ -21,17 +28,40 @@ __all__ = ["axe_source", "browser", "new_page"]
 
 
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def relying_party() -> Iterator[RelyingParty]:
+    """The web application that the seeded confidential code applications send users back to."""
+    with run_relying_party() as party:
+        yield party
+
+
+@pytest.fixture(scope="session")
+def browser_app() -> Iterator[str]:
+    """The origin of the browser app (a public client in a page) that the site lets call it."""
+    with run_browser_app() as origin:
+        yield origin
+
+
+@pytest.fixture(scope="session")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory, relying_party: RelyingParty, browser_app: str
+) -> Path:
     """The seeded folder (schema, keys, tests/e2e/world.py) that sites copy."""
-    return seed_folder(tmp_path_factory.mktemp("seeded"))
+    return seed_folder(tmp_path_factory.mktemp("seeded"), relying_party.base, browser_app)
+
+
+@pytest.fixture(scope="session")
+def clients(seeded: Path) -> dict[str, Client]:
+    """The seeded authorization-code applications' credentials, by application name."""
+    return load_clients(seeded)
 
 
 @pytest.fixture(scope="session")
 def backoffice_site(
-    browser: Browser, seeded: Path, tmp_path_factory: pytest.TempPathFactory
+    browser: Browser, seeded: Path, browser_app: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
     """The site the browser tests share (after the browser: without one, nothing is started)."""
-    with run_site(seeded, tmp_path_factory.mktemp("backoffice")) as site:
+    folder = tmp_path_factory.mktemp("backoffice")
+    with run_site(seeded, folder, cors_origins=(browser_app,)) as site:
         yield site
 
 

@@ -2,11 +2,15 @@
 
 Seeding (schema, keys, the world of tests/e2e/world.py) takes one process; each site then copies
 the database and keys it needs into its own folder and runs `flask run` there on a free port,
-with its issuer set to its own address. A site without keys shows the keys warnings.
+with its issuer set to its own address. A site without keys shows the keys warnings. The
+authorization-code applications' redirect URLs point at the relying party and the browser app of
+tests/e2e/relying_party.py, which are started first; a site lets the browser app's origin call
+its token endpoint and APIs (CORS).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -15,7 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from oauthapp.settings import ROOT
+from tests.e2e.relying_party import CLIENTS
 from tests.server import CLI_TIMEOUT, free_port, serve, server_environ, site_config
 
 DATABASE = "oauthapp.sqlite"
@@ -37,33 +44,56 @@ class Site:
         return self.folder / DATABASE
 
 
-def seed_folder(folder: Path) -> Path:
-    """Make FOLDER the seeded original that sites copy; FOLDER."""
+def seed_folder(folder: Path, relying_party: str, browser_app: str) -> Path:
+    """Make FOLDER the seeded original that sites copy; FOLDER.
+
+    RELYING_PARTY and BROWSER_APP are the addresses the redirect URLs point at; the Client IDs
+    and Secrets of the authorization-code applications are written to FOLDER/clients.json.
+    """
     config = site_config(
         folder, "http://127.0.0.1", settings={"mail": {"server": "", "send_after_commit": False}}
     )
+    env = server_environ(config)
+    env.update(OAUTHAPP_E2E_RELYING_PARTY=relying_party, OAUTHAPP_E2E_BROWSER_APP=browser_app)
     result = subprocess.run(
         [sys.executable, "-m", "tests.e2e.seed"],
-        cwd=ROOT, env=server_environ(config), capture_output=True, text=True,
-        timeout=CLI_TIMEOUT, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
     )  # fmt: skip
     assert result.returncode == 0, f"seeding failed:\n{result.stdout}{result.stderr}"
+    (folder / CLIENTS).write_text(json.dumps(json.loads(result.stdout)))
     return folder
 
 
 @contextmanager
 def run_site(
-    seeded: Path, folder: Path, *, keys: bool = True, mail: dict[str, object] | None = None
+    seeded: Path,
+    folder: Path,
+    *,
+    keys: bool = True,
+    mail: dict[str, object] | None = None,
+    cors_origins: tuple[str, ...] = (),
 ) -> Iterator[Site]:
     """Serve a copy of SEEDED from FOLDER until the block ends (without the key pair if not KEYS).
 
     MAIL names an SMTP server; without it, mail is written to FOLDER/mail as .eml files.
+    CORS_ORIGINS may call the token endpoint and the APIs from a page of theirs.
     """
     for name in (DATABASE, SECRET_KEY, *(KEYS if keys else ())):
         shutil.copy2(seeded / name, folder / name)  # keeps the private key's mode 0600
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = server_environ(site_config(folder, base, mail, SITE_SETTINGS))
+    config = site_config(folder, base, mail, SITE_SETTINGS)
+    if cors_origins:
+        _allow_origins(config, cors_origins)
+    env = server_environ(config)
     log = folder / "server.log"
     with serve(env, log, port) as url:
         yield Site(url, folder, log, env)
+
+
+def _allow_origins(config: Path, origins: tuple[str, ...]) -> None:
+    """Set oauth2_server.authorization_server.cors.allow_origins in the site's CONFIG."""
+    settings = yaml.safe_load(config.read_text())
+    authorization = settings["oauth2_server"]["authorization_server"]
+    authorization["cors"] = {"allow_origins": list(origins)}
+    config.write_text(yaml.safe_dump(settings))
