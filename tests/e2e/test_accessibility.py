@@ -12,9 +12,18 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.e2e import world
+from tests.e2e.authorization import (
+    answer_consent,
+    consent_heading,
+    expect_signed_in,
+    grant_access,
+    sign_in_customer,
+    start_flow,
+)
 from tests.e2e.axe import blocking_violations
 from tests.e2e.backoffice import fill_create_form, log_in, press_create, row_of
 from tests.e2e.browser import NewPage, expect
+from tests.e2e.relying_party import Client, RelyingParty
 from tests.e2e.sites import Site
 from tests.server import SQLITE_PASS_ONLY
 
@@ -62,6 +71,13 @@ def create_form_with_errors(page: Page) -> None:
     expect(page.get_by_text("This value should not be blank.").first).to_be_visible()
 
 
+def authorization_code_form_with_errors(page: Page) -> None:
+    page.goto("/admin/oauth2/create")
+    fill_create_form(page, "Checked by axe, no redirect URL", "Authorization Code")
+    page.get_by_role("button", name="Create", exact=True).click()
+    expect(page.get_by_text("At least one redirect URL should be specified.")).to_be_visible()
+
+
 def one_time_secret(page: Page) -> None:
     page.goto("/admin/oauth2/create")
     fill_create_form(page, "Checked by axe", "Client Credentials", owner=world.OWNER)
@@ -105,6 +121,7 @@ ADMIN_PAGES: dict[str, Visit] = {
     "storefront grid": goto("/admin/oauth2/frontend"),
     "create form": goto("/admin/oauth2/create"),
     "create form with errors": create_form_with_errors,
+    "create form, Authorization Code, with errors": authorization_code_form_with_errors,
     "storefront create form": goto("/admin/oauth2/frontend/create"),
     "one-time secret": one_time_secret,
     "view": application_page(),
@@ -168,4 +185,62 @@ def test_phone_sized_page(
         viewport=PHONE,
     )
     page.goto(path)
+    assert_accessible(page, axe_source)
+
+
+def test_consent_page(
+    admin_page: Page,
+    relying_party: RelyingParty,
+    clients: dict[str, Client],
+    backoffice_site: Site,
+    axe_source: str,
+) -> None:
+    client = clients[world.PARTNER_PORTAL.name]
+    start_flow(admin_page, relying_party, backoffice_site.base, client, prompt="consent")
+    expect(admin_page.get_by_role("heading", name=consent_heading(client.app.name))).to_be_visible()
+    assert_accessible(admin_page, axe_source)
+
+
+def test_my_user_with_an_authorized_application(
+    admin_page: Page,
+    relying_party: RelyingParty,
+    clients: dict[str, Client],
+    backoffice_site: Site,
+    axe_source: str,
+) -> None:
+    client = clients[world.PARTNER_PORTAL.name]
+    grant_access(admin_page, relying_party, backoffice_site.base, client)
+    admin_page.goto("/admin/profile")
+    authorized = admin_page.get_by_role("region", name="Authorized Applications")
+    expect(authorized.get_by_role("button", name="Revoke Access").first).to_be_visible()
+    assert_accessible(admin_page, axe_source)
+
+
+def test_storefront_sign_in_page_for_an_application(
+    page: Page,
+    relying_party: RelyingParty,
+    clients: dict[str, Client],
+    backoffice_site: Site,
+    axe_source: str,
+) -> None:
+    start_flow(page, relying_party, backoffice_site.base, clients[world.WEB_SHOP.name])
+    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
+    assert_accessible(page, axe_source)
+
+
+def test_customer_profile_with_an_authorized_application(
+    page: Page,
+    relying_party: RelyingParty,
+    clients: dict[str, Client],
+    backoffice_site: Site,
+    axe_source: str,
+) -> None:
+    client = clients[world.WEB_SHOP.name]
+    start_flow(page, relying_party, backoffice_site.base, client, prompt="consent")
+    sign_in_customer(page, client)
+    answer_consent(page, client)
+    expect_signed_in(page, client)
+    page.goto("/customer/user/profile")
+    authorized = page.get_by_role("region", name="Authorized Applications")
+    expect(authorized.get_by_role("button", name="Revoke Access")).to_be_visible()
     assert_accessible(page, axe_source)

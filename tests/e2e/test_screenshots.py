@@ -17,8 +17,10 @@ import pytest
 
 from oauthapp.settings import ROOT
 from tests.e2e import world
+from tests.e2e.authorization import consent_heading, start_flow
 from tests.e2e.backoffice import fill_create_form, log_in, open_create_form, press_create
 from tests.e2e.browser import NewPage, expect
+from tests.e2e.relying_party import Client, RelyingParty
 from tests.e2e.sites import Site, run_site
 from tests.server import SQLITE_PASS_ONLY
 
@@ -62,12 +64,27 @@ def take(page: Page, folder: Path, name: str, **options: Any) -> Path:
     return path
 
 
-def test_screenshots_of_the_main_pages(new_page: NewPage, picture_site: Site, folder: Path) -> None:
+def test_screenshots_of_the_main_pages(
+    new_page: NewPage,
+    picture_site: Site,
+    folder: Path,
+    relying_party: RelyingParty,
+    clients: dict[str, Client],
+) -> None:
     page = new_page(picture_site.base, server_log=picture_site.log, viewport=DESKTOP)
     log_in(page)
     shots: dict[str, Path] = {}
 
     open_create_form(page)
+    fill_create_form(page, "Customer portal", "Authorization Code")
+    page.get_by_role("textbox", name="Redirect URL 1").fill(
+        "https://partner.example/oauth/callback"
+    )
+    shots["create-form-authorization-code"] = take(
+        page, folder, "create-form-authorization-code", full_page=True
+    )
+
+    page.goto(page.url)  # a new form, not a restored one
     fill_create_form(page, "Inventory sync", "Client Credentials", owner=world.OWNER)
     shots["create-form"] = take(page, folder, "create-form")
 
@@ -81,6 +98,11 @@ def test_screenshots_of_the_main_pages(new_page: NewPage, picture_site: Site, fo
     page.goto("/admin/oauth2/")
     expect(page.get_by_role("link", name="Inventory sync", exact=True)).to_be_visible()
     shots["grid"] = take(page, folder, "grid")
+
+    portal = clients[world.PARTNER_PORTAL.name]
+    start_flow(page, relying_party, picture_site.base, portal, prompt="consent")
+    expect(page.get_by_role("heading", name=consent_heading(portal.app.name))).to_be_visible()
+    shots["consent"] = take(page, folder, "consent")
 
     phone = new_page(picture_site.base, server_log=picture_site.log, viewport=PHONE)
     log_in(phone)
