@@ -22,6 +22,6 @@ def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.enabled or user.locked:
+    if user is None or not user.is_active:
         return None
     return user
