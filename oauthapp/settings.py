@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
         },
         "resource_server": {"public_key": "var/oauth_public.key"},
     },
-    "security": {"failed_login_limit": 10, "proxy_count": 0},
+    "security": {"failed_login_limit": 10, "lockout_duration": 900, "proxy_count": 0},
     "rate_limit": {
         "storage_url": "memory://",
         "token_endpoint": "60/minute",
@@ -109,6 +109,7 @@ class Settings:
     secret_key_file: Path
     oauth2_server: OAuth2ServerSettings
     failed_login_limit: int
+    lockout_duration: int  # seconds a lock lasts; 0 = until unlocked
     proxy_count: int
     rate_limit_storage_url: str
     rate_limit_token_endpoint: str
@@ -230,6 +231,9 @@ class _Parser:
                 "security.failed_login_limit",
                 _non_negative_int,
                 "must be a whole number, 0 or more",
+            ),
+            lockout_duration=self.get(
+                "security.lockout_duration", _non_negative_int, "must be seconds, 0 or more"
             ),
             proxy_count=self.get(
                 "security.proxy_count", _non_negative_int, "must be a whole number, 0 or more"

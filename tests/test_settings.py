@@ -40,6 +40,7 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
         600,
     )
     assert settings.failed_login_limit == 10
+    assert settings.lockout_duration == 900
     assert settings.rate_limit_storage_url == "memory://"
     assert settings.rate_limit_token_endpoint == "60/minute"
     assert (
@@ -77,7 +78,7 @@ def test_values_from_the_file_are_used(tmp_path: Path) -> None:
                     "cors": {"allow_origins": "*", "allow_headers": ["X-Trace"]},
                 },
             },
-            "security": {"failed_login_limit": 0},
+            "security": {"failed_login_limit": 0, "lockout_duration": 0},
             "database": {"url": "postgresql://u:p@db/oauth"},
         },
     )
@@ -89,6 +90,7 @@ def test_values_from_the_file_are_used(tmp_path: Path) -> None:
     assert auth.cors.allow_origins == ("*",)
     assert auth.cors.allow_headers == ("X-Trace",)
     assert settings.failed_login_limit == 0
+    assert settings.lockout_duration == 0
     assert settings.database_url == "postgresql+psycopg://u:p@db/oauth"
 
 
@@ -122,6 +124,8 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
         ({"oauth2_server": {"resource_server": {"public_key": ""}}},
          "oauth2_server.resource_server.public_key"),
         ({"security": {"failed_login_limit": -1}}, "security.failed_login_limit"),
+        ({"security": {"lockout_duration": -1}}, "security.lockout_duration"),
+        ({"security": {"lockout_duration": "15m"}}, "security.lockout_duration"),
         ({"rate_limit": {"token_endpoint": "lots"}}, "rate_limit.token_endpoint"),
         ({"rate_limit": {"storage_url": "mongodb://x"}}, "rate_limit.storage_url"),
         ({"mail": {"port": 70000}}, "mail.port"),

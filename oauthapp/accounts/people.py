@@ -11,9 +11,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from oauthapp.applications.access import Access, customer_filter, user_filter
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, User, UserRole
+from oauthapp.models import CustomerUser, Role, User, UserRole
 from oauthapp.paging import Paginated
 from oauthapp.querystring import matching, positive_int
+from oauthapp.security.lockout import is_locked
 
 PAGE_SIZE = 25
 MAX_FILTER_LENGTH = 255
@@ -116,4 +117,21 @@ def organization_names(access: Access, users: Sequence[User]) -> dict[int, list[
     """For each user id, the names of its organizations that the viewer may see."""
     return {
         user.id: [role.organization.name for role in visible_roles(access, user)] for user in users
+    }
+
+
+def may_unlock(access: Access, account: User | CustomerUser) -> bool:
+    """Whether the viewer may unlock the account: an administrator of its organization (of one
+    of a user's), or of the global organization."""
+    if access.everywhere == Role.ADMINISTRATOR:
+        return True
+    if isinstance(account, CustomerUser):
+        return access.administers(account.organization_id)
+    return any(access.administers(role.organization_id) for role in account.roles)
+
+
+def unlockable(access: Access, accounts: Sequence[User] | Sequence[CustomerUser]) -> set[int]:
+    """The ids of the listed accounts that are locked and that the viewer may unlock."""
+    return {
+        account.id for account in accounts if is_locked(account) and may_unlock(access, account)
     }

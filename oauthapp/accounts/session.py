@@ -31,7 +31,7 @@ def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.enabled or user.locked:
+    if user is None or not user.is_active:
         return None
     # The version rides on the row just loaded: the check costs no query of its own.
     if session.get(SESSION_KEY) != user.session_version:

@@ -25,12 +25,14 @@ from oauthapp.accounts.people import (
     find_user,
     list_customers,
     list_users,
+    may_unlock,
     organization_names,
     parse_list_query,
+    unlockable,
     visible_roles,
 )
 from oauthapp.accounts.redirects import safe_next
-from oauthapp.accounts.service import end_all_sessions
+from oauthapp.accounts.service import end_all_sessions, unlock_account
 from oauthapp.accounts.session import start_session
 from oauthapp.applications.access import Access, access_of, may_add_for
 from oauthapp.applications.grid import owned_applications
@@ -39,11 +41,14 @@ from oauthapp.authorize.requests import asking_application
 from oauthapp.authorize.views import policy_for
 from oauthapp.extensions import db
 from oauthapp.keys import keys
-from oauthapp.models import Kind, User
-from oauthapp.security import login_throttle
+from oauthapp.models import CustomerUser, Kind, User
+from oauthapp.security import lockout, login_throttle
 from oauthapp.security.authentication import LoginRefused, authenticate
 
 blueprint = Blueprint("accounts", __name__)
+blueprint.add_app_template_global(lockout.is_locked, "is_locked")
+blueprint.add_app_template_global(lockout.locked_until, "locked_until")
+UNLOCKED = "Unlocked successfully."
 
 
 @blueprint.get("/")
@@ -126,7 +131,10 @@ def users() -> str:
     access = access_of(current_user)
     page = list_users(access, parse_list_query(request.args))
     return render_template(
-        "accounts/users.html", page=page, organizations=organization_names(access, page.rows)
+        "accounts/users.html",
+        page=page,
+        organizations=organization_names(access, page.rows),
+        unlockable=unlockable(access, page.rows),
     )
 
 
@@ -184,14 +192,18 @@ def _user_page(
         key_status=keys().status(),
         sessions_form=sessions_form,
         authorized=authorized,
+        may_unlock=may_unlock(access, account),
     )
 
 
 @blueprint.get("/admin/customer-users")
 @login_required
 def customer_users() -> str:
-    page = list_customers(access_of(current_user), parse_list_query(request.args))
-    return render_template("accounts/customer_users.html", page=page)
+    access = access_of(current_user)
+    page = list_customers(access, parse_list_query(request.args))
+    return render_template(
+        "accounts/customer_users.html", page=page, unlockable=unlockable(access, page.rows)
+    )
 
 
 @blueprint.get("/admin/customer-users/<int(max=2147483647):customer_id>")
@@ -210,4 +222,34 @@ def customer_user(customer_id: int) -> str:
         applications=owned_applications(access, Kind.STOREFRONT, customer.id),
         add_url=add_url,
         key_status=keys().status(),
+        may_unlock=may_unlock(access, customer),
     )
+
+
+@blueprint.post("/admin/users/<int(max=2147483647):user_id>/unlock")
+@login_required
+def unlock_user(user_id: int) -> Response:
+    access = access_of(current_user)
+    account = find_user(access, user_id)
+    if account is None:
+        abort(404)
+    return _unlock(access, account, url_for("accounts.user", user_id=account.id))
+
+
+@blueprint.post("/admin/customer-users/<int(max=2147483647):customer_id>/unlock")
+@login_required
+def unlock_customer_user(customer_id: int) -> Response:
+    access = access_of(current_user)
+    customer = find_customer(access, customer_id)
+    if customer is None:
+        abort(404)
+    return _unlock(access, customer, url_for("accounts.customer_user", customer_id=customer.id))
+
+
+def _unlock(access: Access, account: User | CustomerUser, back: str) -> Response:
+    """Unlock (the CSRF token was checked before the view) and go back to the account's page."""
+    if not may_unlock(access, account):
+        abort(403)
+    unlock_account(account)
+    flash(UNLOCKED, "success")
+    return redirect(back)

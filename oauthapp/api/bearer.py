@@ -57,7 +57,7 @@ def authorize(kind: Kind) -> Principal:
     except Revoked:
         raise TokenRefused("The access token was revoked.") from None
     if principal is None or principal.kind != kind:
-        raise TokenRefused("The application is inactive or the user is disabled.")
+        raise TokenRefused("The application is inactive or the user is disabled or locked.")
     return principal
 
 

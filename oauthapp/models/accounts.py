@@ -67,8 +67,10 @@ class User(Account, Base):
 
     @property
     def is_active(self) -> bool:
-        """A disabled or locked user has no session."""
-        return self.enabled and not self.locked
+        """A disabled user, or one whose lock is in force, has no session."""
+        from oauthapp.security.lockout import is_locked  # lockout imports the models
+
+        return self.enabled and not is_locked(self)
 
     def get_id(self) -> str:
         return str(self.id)

@@ -1,4 +1,9 @@
-"""Checking a user's password with lockout; shared by the login page and the password grant."""
+"""Checking a user's password with lockout; shared by the login page and the password grant.
+
+The password is checked first, and only someone who knows it learns that the account is
+disabled or locked: to a wrong password, an unknown name and a disabled or locked account
+answer exactly as a plain mistake does, after the same password hash verification.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,6 @@ from oauthapp.security import lockout
 from oauthapp.security.passwords import verify_password
 
 INVALID_CREDENTIALS = "Invalid username or password."
-LOCKED_NOW = (
-    "Too many failed attempts: the account is now locked. Please contact your administrator."
-)
 
 
 class LoginRefused(Exception):
@@ -19,7 +21,7 @@ class LoginRefused(Exception):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.message = message
-        self.reason = reason
+        self.reason = reason  # "invalid", "disabled" or "locked"
 
 
 def authenticate(account: User | CustomerUser | None, password: str, limit: int) -> None:
@@ -30,19 +32,23 @@ def authenticate(account: User | CustomerUser | None, password: str, limit: int)
     if account is None:
         verify_password(None, password)  # spend the same time as for a real account
         raise LoginRefused(INVALID_CREDENTIALS, "invalid")
+    if not verify_password(account.password_hash, password):
+        _count_failure(account, limit)
+        raise LoginRefused(INVALID_CREDENTIALS, "invalid")
     reason = lockout.refusal_reason(account)
     if reason:
         raise LoginRefused(reason, "disabled" if not account.enabled else "locked")
-    if not verify_password(account.password_hash, password):
-        locked_now = lockout.register_failure(account, _limit(limit))
-        db.session.commit()
-        raise LoginRefused(
-            LOCKED_NOW if locked_now else INVALID_CREDENTIALS, "locked" if locked_now else "invalid"
-        )
-    if account.failed_logins:
+    if account.failed_logins or account.locked:
         lockout.register_success(account)
         db.session.commit()
 
 
-def _limit(limit: int) -> int:
-    return max(limit, 0)
+def _count_failure(account: User | CustomerUser, limit: int) -> None:
+    """A wrong password counts only against an enabled account whose lock is not in force.
+
+    Guesses at a locked account neither extend its lock nor grow its count; the answer is the
+    same either way.
+    """
+    if account.enabled and not lockout.is_locked(account):
+        lockout.register_failure(account, max(limit, 0))
+        db.session.commit()

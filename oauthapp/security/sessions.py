@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import update
 
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, User
+
+if TYPE_CHECKING:  # the models import the lockout rule, which ends sessions
+    from oauthapp.models import CustomerUser, User
 
 # The session key under which a login keeps the account's version; a small integer, no secret.
 SESSION_KEY = "_session_version"

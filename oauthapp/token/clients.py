@@ -14,6 +14,7 @@ from flask import request as http_request
 from oauthapp import audit
 from oauthapp.models import Grant, OAuthApplication
 from oauthapp.security.credentials import verify_secret
+from oauthapp.security.lockout import is_locked
 from oauthapp.token import throttle
 from oauthapp.token.principals import load_application
 
@@ -136,6 +137,6 @@ def refusal(application: OAuthApplication, grant_type: str | None, endpoint: str
         owner = application.owner
         if owner is None:
             return "The application has no owner."
-        if not owner.enabled or owner.locked:
+        if not owner.enabled or is_locked(owner):
             return "The application's owner is disabled or locked."
     return None

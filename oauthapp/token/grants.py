@@ -78,8 +78,9 @@ class PasswordGrant(_ClientChecked, grants.ResourceOwnerPasswordCredentialsGrant
             authenticate(account, password, get_settings().failed_login_limit)
         except LoginRefused as refused:
             login_throttle.register_failure(address)
-            hint = {"disabled": "Account is disabled.", "locked": "Account is locked."}
-            raise GrantRefused(BAD_CREDENTIALS, hint.get(refused.reason)) from None
+            # Only a right password learns why (disabled, or locked and for how long).
+            hint = refused.message if refused.reason in ("disabled", "locked") else None
+            raise GrantRefused(BAD_CREDENTIALS, hint) from None
         self.request.user = account
 
     def create_token_response(self) -> Response:

@@ -17,6 +17,7 @@ from oauthapp.models import (
     RevokedAccessToken,
     User,
 )
+from oauthapp.security.lockout import lock_in_force
 from oauthapp.token.revocations import is_revoked
 
 
@@ -56,9 +57,13 @@ _STANDING = (
         User.id.label("user_id"),
         User.username,
         User.enabled.label("user_enabled"),
+        User.locked.label("user_locked"),
+        User.locked_at.label("user_locked_at"),
         CustomerUser.id.label("customer_user_id"),
         CustomerUser.email,
         CustomerUser.enabled.label("customer_user_enabled"),
+        CustomerUser.locked.label("customer_user_locked"),
+        CustomerUser.locked_at.label("customer_user_locked_at"),
     )
     .select_from(OAuthApplication)
     .join(Organization, Organization.id == OAuthApplication.organization_id)
@@ -85,7 +90,8 @@ def load_account(kind: str, account_id: int) -> User | CustomerUser | None:
 
 
 def principal_for(claims: dict[str, Any], jti: str = "") -> Principal | None:
-    """The principal of verified claims, if its application is active and its account enabled.
+    """The principal of verified claims, if its application is active and its account enabled
+    and not locked.
 
     With JTI, raise Revoked if that access token was revoked (checked in the same query).
     """
@@ -109,14 +115,10 @@ def principal_for(claims: dict[str, Any], jti: str = "") -> Principal | None:
         raise Revoked
     if not account_id or not row.active or not row.organization_enabled:
         return None
-    if row.kind == Kind.STOREFRONT:
-        if row.customer_user_id is None or not row.customer_user_enabled:
-            return None
-        account_type, name = "customer_user", row.email
-    else:
-        if row.user_id is None or not row.user_enabled:
-            return None
-        account_type, name = "user", row.username
+    account = _account(row)
+    if account is None:
+        return None
+    account_type, name = account
     return Principal(
         client_id=row.client_id,
         kind=row.kind,
@@ -126,3 +128,18 @@ def principal_for(claims: dict[str, Any], jti: str = "") -> Principal | None:
         account_type=account_type,
         account_name=name,
     )
+
+
+def _account(row: Any) -> tuple[str, str] | None:
+    """The account's type and name from a standing row, if it exists, is enabled and unlocked."""
+    if row.kind == Kind.STOREFRONT:
+        if row.customer_user_id is None or not row.customer_user_enabled:
+            return None
+        if lock_in_force(row.customer_user_locked, row.customer_user_locked_at):
+            return None
+        return "customer_user", row.email
+    if row.user_id is None or not row.user_enabled:
+        return None
+    if lock_in_force(row.user_locked, row.user_locked_at):
+        return None
+    return "user", row.username

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from oauthapp.accounts.service import get_user, set_enabled
 from oauthapp.extensions import db
-from oauthapp.security.authentication import INVALID_CREDENTIALS, LOCKED_NOW
+from oauthapp.models import utcnow
+from oauthapp.security.authentication import INVALID_CREDENTIALS
 from tests.accounts.helpers import csrf_token, log_in
 from tests.factories import make_user
 
@@ -23,6 +28,12 @@ def failed_logins(app: Flask, username: str) -> tuple[int, bool]:
     with app.app_context():
         user = get_user(username)
         return user.failed_logins, user.locked
+
+
+def alert(response: TestResponse) -> list[str]:
+    """The messages of the login form's alert."""
+    found = re.search(r'role="alert">(.*?)</div>', response.get_data(as_text=True), re.DOTALL)
+    return re.findall(r"<p>(.*?)</p>", found.group(1)) if found else []
 
 
 def test_the_login_page_has_a_form_with_a_csrf_token(client: FlaskClient) -> None:
@@ -71,7 +82,8 @@ def test_the_failure_limit_locks_the_account(make_app, alice_limit_3: tuple[Flas
         assert INVALID_CREDENTIALS in log_in(client, username, "wrong password").get_data(
             as_text=True
         )
-    assert LOCKED_NOW in log_in(client, username, "wrong password").get_data(as_text=True)
+    # The locking failure answers as any wrong password: it must not tell that the name exists.
+    assert alert(log_in(client, username, "wrong password")) == [INVALID_CREDENTIALS]
     assert failed_logins(app, username) == (3, True)
 
 
@@ -91,7 +103,7 @@ def test_a_locked_user_is_refused_even_with_the_right_password(
         log_in(client, username, "wrong password")
     response = log_in(client, username)
     assert response.status_code == 200
-    assert "Account is locked." in response.get_data(as_text=True)
+    assert alert(response) == ["Account is locked. Try again in 15 minutes."]
 
 
 def test_a_disabled_user_is_refused_with_a_clear_message(
@@ -207,3 +219,59 @@ def test_disabling_a_user_ends_its_sessions(app: Flask, client: FlaskClient, ali
         set_enabled(get_user(alice), False)
         db.session.remove()
     assert client.get("/admin/").status_code == 302
+
+
+def lock(app: Flask, username: str, ago: timedelta = timedelta(0)) -> None:
+    with app.app_context():
+        user = get_user(username)
+        user.locked, user.locked_at, user.failed_logins = True, utcnow() - ago, 10
+        db.session.commit()
+
+
+@pytest.mark.parametrize("state", ["unknown", "wrong", "disabled", "locked"])
+def test_a_wrong_password_gets_the_same_answer_whatever_the_account(
+    app: Flask, client: FlaskClient, alice: str, state: str
+) -> None:
+    """No way to tell an unknown name from a disabled or locked account without its password."""
+    if state == "disabled":
+        with app.app_context():
+            set_enabled(get_user(alice), False)
+    if state == "locked":
+        lock(app, alice)
+    response = log_in(client, "nobody" if state == "unknown" else alice, "wrong password")
+    assert response.status_code == 200
+    assert alert(response) == [INVALID_CREDENTIALS]
+
+
+def test_a_locked_user_learns_it_only_with_the_right_password(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    lock(app, alice, ago=timedelta(minutes=5))
+    assert alert(log_in(client, alice)) == ["Account is locked. Try again in 10 minutes."]
+    assert client.get("/admin/").status_code == 302
+
+
+def test_after_the_lock_expires_the_right_password_logs_in_and_resets_the_counter(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    lock(app, alice, ago=timedelta(seconds=901))
+    response = log_in(client, alice)
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert failed_logins(app, alice) == (0, False)
+
+
+def test_a_session_ends_when_its_user_is_locked(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    log_in(client, alice)
+    lock(app, alice)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_session_survives_a_lock_that_has_expired(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    log_in(client, alice)
+    lock(app, alice, ago=timedelta(seconds=901))
+    assert client.get("/admin/").status_code == 200

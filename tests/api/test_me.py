@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 
-from oauthapp.accounts.service import set_enabled, set_organization_enabled
+from oauthapp.accounts.service import set_enabled, set_organization_enabled, unlock_account
 from oauthapp.applications.service import set_active
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, User
+from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, User, utcnow
 from tests.token.issued import ME, Client, assert_invalid_token, register
 
 KINDS = [Kind.BACKOFFICE, Kind.STOREFRONT]
@@ -168,6 +169,49 @@ def test_a_token_of_a_disabled_customer_user_is_refused(app: Flask) -> None:
     token = client.access_token()
     with app.app_context():
         set_enabled(db.session.get_one(CustomerUser, client.account_id), False)
+    assert_invalid_token(client.me(token))
+
+
+def lock_account(client: Client, ago: timedelta = timedelta(0)) -> None:
+    """Lock the token's account as failed logins do, ago in the past."""
+    model = CustomerUser if client.kind == Kind.STOREFRONT else User
+    with client.app.app_context():
+        account = db.session.get_one(model, client.account_id)
+        account.locked, account.locked_at = True, utcnow() - ago
+        db.session.commit()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_token_of_a_locked_user_is_refused(app: Flask, kind: Kind) -> None:
+    client = register(app, kind, Grant.PASSWORD)
+    token = client.access_token()
+    lock_account(client)
+    assert_invalid_token(client.me(token))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_token_of_a_locked_user_is_accepted_again_after_unlock(app: Flask, kind: Kind) -> None:
+    client = register(app, kind, Grant.PASSWORD)
+    token = client.access_token()
+    lock_account(client)
+    model = CustomerUser if kind == Kind.STOREFRONT else User
+    with app.app_context():
+        unlock_account(db.session.get_one(model, client.account_id))
+    assert client.me(token).status_code == 200
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_token_is_accepted_again_once_its_users_lock_has_expired(app: Flask, kind: Kind) -> None:
+    client = register(app, kind, Grant.PASSWORD)
+    token = client.access_token()
+    lock_account(client, ago=timedelta(seconds=901))
+    assert client.me(token).status_code == 200
+
+
+def test_a_client_credentials_token_of_a_locked_owner_is_refused(app: Flask) -> None:
+    client = register(app)
+    token = client.access_token()
+    lock_account(client)
     assert_invalid_token(client.me(token))
 
 

@@ -8,7 +8,7 @@ from flask.testing import FlaskCliRunner
 
 from oauthapp.accounts.service import get_user
 from oauthapp.extensions import db
-from oauthapp.models import User
+from oauthapp.models import User, utcnow
 from oauthapp.security.passwords import verify_password
 from tests.cli.helpers import count, invoke
 from tests.factories import make_org, make_user
@@ -182,12 +182,14 @@ def test_unlock_lifts_the_lock_and_resets_the_failure_counter(
 ) -> None:
     with app.app_context():
         user = get_user(alice)
-        user.locked, user.failed_logins = True, 10
+        user.locked, user.locked_at, user.failed_logins = True, utcnow(), 10
         db.session.commit()
     result = invoke(cli, "users", "unlock", alice)
     assert result.exit_code == 0, result.output
     assert result.output == "Unlocked user 'alice'.\n"
     assert state(app, alice) == (True, False, 0)
+    with app.app_context():
+        assert get_user(alice).locked_at is None
 
 
 def test_unlock_does_not_enable_a_disabled_user(

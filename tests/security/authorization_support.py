@@ -12,17 +12,20 @@ from werkzeug.test import TestResponse
 
 from oauthapp.extensions import db
 from oauthapp.models import (
+    CustomerUser,
     Grant,
     OAuthApplication,
     Organization,
     OutboxMessage,
     OutboxStatus,
+    Role,
     User,
+    utcnow,
 )
 from oauthapp.notifications import catalog, templates
 from oauthapp.notifications.catalog import APPLICATION_CREATED, USER_TEMPLATE
 from tests.applications.conftest import World
-from tests.factories import make_application
+from tests.factories import make_application, make_user
 
 _doomed = itertools.count(1)
 ACTORS = ("anonymous", "bob", "oscar", "alice", "root")
@@ -144,3 +147,24 @@ def failed_message(app: Flask, world: World) -> dict[str, Any]:
         message.status, message.attempts = OutboxStatus.FAILED.value, 10
         db.session.commit()
         return {"message": message.id}
+
+
+def locked_member(app: Flask, world: World) -> dict[str, Any]:
+    """dave, a USER of Acme and no actor, locked, so that unlocking him is a change."""
+    with app.app_context():
+        dave = db.session.scalar(db.select(User).filter_by(username="dave"))
+        if dave is None:
+            acme = db.session.get_one(Organization, world.acme)
+            dave = make_user("dave", orgs=[acme], role=Role.USER)
+        dave.locked, dave.locked_at = True, utcnow()
+        db.session.commit()
+        return {"user": dave.id}
+
+
+def locked_customer(app: Flask, world: World) -> dict[str, Any]:
+    """carol locked, so that unlocking her is a change."""
+    with app.app_context():
+        carol = db.session.get_one(CustomerUser, world.carol)
+        carol.locked, carol.locked_at = True, utcnow()
+        db.session.commit()
+    return {}

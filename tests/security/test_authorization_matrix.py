@@ -28,6 +28,8 @@ from tests.security.authorization_support import (
     doomed_application,
     failed_message,
     inactive_target,
+    locked_customer,
+    locked_member,
     snapshot,
     targets,
     template_form,
@@ -141,7 +143,24 @@ ROUTES = [
         NO_POST,
         path="/admin/users/{user}",
     ),
+    Route(
+        "/admin/users/<int(max=2147483647):user_id>/unlock",
+        NO_GET,
+        # bob sees dave (both of Acme) but is no administrator; oscar does not see him
+        by_actor(LOGIN, FORBIDDEN, NOT_FOUND, done(302, "/admin/users/{user}"), done(302)),
+        path="/admin/users/{user}/unlock",
+        prepare=locked_member,
+    ),
     Route("/admin/customer-users", LOGGED_IN, NO_POST),
+    Route(
+        "/admin/customer-users/<int(max=2147483647):customer_id>/unlock",
+        NO_GET,
+        by_actor(
+            LOGIN, FORBIDDEN, NOT_FOUND, done(302, "/admin/customer-users/{customer}"), done(302)
+        ),
+        path="/admin/customer-users/{customer}/unlock",
+        prepare=locked_customer,
+    ),
     Route(
         "/admin/customer-users/<int(max=2147483647):customer_id>",
         by_actor(LOGIN, OK, NOT_FOUND, OK, OK),

@@ -1,25 +1,24 @@
-"""Failed-login counting, lockout, and authenticate() built on them."""
+"""Failed-login counting, lockout and its expiry, and authenticate() built on them."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
 
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, User
-from oauthapp.security import lockout
-from oauthapp.security.authentication import (
-    INVALID_CREDENTIALS,
-    LOCKED_NOW,
-    LoginRefused,
-    authenticate,
-)
+from oauthapp.models import CustomerUser, User, utcnow
+from oauthapp.security import authentication, lockout
+from oauthapp.security.authentication import INVALID_CREDENTIALS, LoginRefused, authenticate
+from tests.conftest import AppFactory
 from tests.factories import PASSWORD, make_customer, make_user
 
 WRONG = "wrong password"
 LIMIT = 3
+DURATION = timedelta(seconds=900)  # the default security.lockout_duration
 AccountT = TypeVar("AccountT", User, CustomerUser)
 
 
@@ -139,9 +138,19 @@ def test_refusal_reason_for_a_disabled_account(user: User) -> None:
     assert lockout.refusal_reason(user) == "Account is disabled."
 
 
-def test_refusal_reason_for_a_locked_account(user: User) -> None:
-    user.locked = True
-    assert lockout.refusal_reason(user) == "Account is locked."
+def test_refusal_reason_for_a_lock_without_a_time_asks_for_the_administrator(user: User) -> None:
+    user.locked = True  # as locks were set before they expired
+    assert lockout.refusal_reason(user) == "Account is locked. Please contact your administrator."
+
+
+def test_refusal_reason_for_a_locked_account_says_when_it_opens(user: User) -> None:
+    user.locked, user.locked_at = True, utcnow() - timedelta(minutes=1)
+    assert lockout.refusal_reason(user) == "Account is locked. Try again in 14 minutes."
+
+
+def test_refusal_reason_in_the_last_minute_says_one_minute(user: User) -> None:
+    user.locked, user.locked_at = True, utcnow() - DURATION + timedelta(seconds=20)
+    assert lockout.refusal_reason(user) == "Account is locked. Try again in 1 minute."
 
 
 def test_refusal_reason_prefers_disabled_over_locked(user: User) -> None:
@@ -198,28 +207,29 @@ def test_authenticate_does_not_count_failures_of_a_disabled_account(user: User) 
 def test_authenticate_refuses_a_locked_account_even_with_the_right_password(
     user: User,
 ) -> None:
-    user.locked = True
+    user.locked, user.locked_at = True, utcnow()
     db.session.commit()
     error = refused(user, PASSWORD)
-    assert error.message == "Account is locked."
+    assert error.message == "Account is locked. Try again in 15 minutes."
     assert error.reason == "locked"
 
 
-def test_authenticate_the_locking_failure_says_the_account_is_now_locked(user: User) -> None:
+def test_authenticate_the_locking_failure_answers_as_any_wrong_password(user: User) -> None:
     for _ in range(LIMIT - 1):
         assert refused(user, WRONG).message == INVALID_CREDENTIALS
     error = refused(user, WRONG)
-    assert error.message == LOCKED_NOW
-    assert error.reason == "locked"
+    assert (error.message, error.reason) == (INVALID_CREDENTIALS, "invalid")
     assert user.locked is True
 
 
-def test_authenticate_after_locking_says_account_is_locked(user: User) -> None:
+def test_authenticate_a_wrong_password_on_a_locked_account_is_not_counted(user: User) -> None:
     for _ in range(LIMIT):
         refused(user, WRONG)
+    locked_at = user.locked_at
     error = refused(user, WRONG)
-    assert error.message == "Account is locked."
-    assert user.failed_logins == LIMIT
+    assert (error.message, error.reason) == (INVALID_CREDENTIALS, "invalid")
+    stored = fresh(User, user.id)
+    assert (stored.failed_logins, stored.locked_at) == (LIMIT, locked_at)
 
 
 def test_authenticate_with_limit_zero_never_locks(user: User) -> None:
@@ -262,7 +272,132 @@ def test_authenticate_works_for_customer_users(ctx: Flask) -> None:
     customer_id = customer.id
     authenticate(customer, PASSWORD, 2)
     refused(customer, WRONG, limit=2)
-    assert refused(customer, WRONG, limit=2).message == LOCKED_NOW
+    assert refused(customer, WRONG, limit=2).message == INVALID_CREDENTIALS
     stored = fresh(CustomerUser, customer_id)
     assert stored.locked is True
     assert stored.failed_logins == 2
+
+
+# The same answer to a wrong password, whatever the account
+
+
+def account_in_state(state: str) -> User | None:
+    """An account that is unknown, plain, disabled, or locked until later."""
+    if state == "unknown":
+        return None
+    account = make_user()
+    if state == "disabled":
+        account.enabled = False
+    if state == "locked":
+        account.locked, account.locked_at = True, utcnow()
+    db.session.commit()
+    return account
+
+
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str | None]]:
+    """The hashes authenticate() verified a password against, in order (None: the dummy)."""
+    seen: list[str | None] = []
+    real = authentication.verify_password
+
+    def spy(password_hash: str | None, password: str) -> Any:
+        seen.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(authentication, "verify_password", spy)
+    yield seen
+
+
+STATES = ["unknown", "wrong", "disabled", "locked"]
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_a_wrong_password_gets_the_plain_refusal_whatever_the_account(
+    ctx: Flask, state: str
+) -> None:
+    error = refused(account_in_state(state), WRONG)
+    assert (error.message, error.reason) == (INVALID_CREDENTIALS, "invalid")
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_attempt_verifies_one_password_hash(
+    ctx: Flask, state: str, verifications: list[str | None]
+) -> None:
+    account = account_in_state(state)
+    refused(account, WRONG)
+    assert verifications == [account.password_hash if account else None]
+
+
+@pytest.mark.parametrize("state", ["disabled", "locked"])
+def test_the_account_state_is_checked_only_after_the_password(
+    ctx: Flask, state: str, verifications: list[str | None]
+) -> None:
+    account = account_in_state(state)
+    assert refused(account, PASSWORD).reason == state
+    assert len(verifications) == 1
+
+
+# Expiry of a lock (security.lockout_duration, 900 seconds by default)
+
+
+def lock_set(account: User | CustomerUser, ago: timedelta) -> None:
+    account.locked, account.locked_at, account.failed_logins = True, utcnow() - ago, LIMIT
+    db.session.commit()
+
+
+def test_register_failure_records_when_it_locked(user: User) -> None:
+    before = utcnow()
+    for _ in range(LIMIT):
+        lockout.register_failure(user, LIMIT)
+    assert user.locked_at is not None
+    assert before <= user.locked_at <= utcnow()
+
+
+def test_unlock_clears_the_lock_time(user: User) -> None:
+    lock_set(user, timedelta(0))
+    lockout.unlock(user)
+    assert user.locked_at is None
+
+
+def test_a_lock_is_in_force_until_the_duration_has_passed(user: User) -> None:
+    lock_set(user, DURATION - timedelta(seconds=5))
+    assert lockout.is_locked(user) is True
+    assert user.is_active is False
+
+
+def test_a_lock_older_than_the_duration_no_longer_counts(user: User) -> None:
+    lock_set(user, DURATION + timedelta(seconds=1))
+    assert lockout.is_locked(user) is False
+    assert user.is_active is True
+
+
+def test_after_expiry_the_right_password_logs_in_and_clears_the_lock(user: User) -> None:
+    lock_set(user, DURATION + timedelta(seconds=1))
+    authenticate(user, PASSWORD, LIMIT)
+    stored = fresh(User, user.id)
+    assert (stored.locked, stored.locked_at, stored.failed_logins) == (False, None, 0)
+
+
+def test_after_expiry_a_wrong_password_locks_again_at_once(user: User) -> None:
+    lock_set(user, DURATION + timedelta(seconds=1))
+    error = refused(user, WRONG)
+    assert (error.message, error.reason) == (INVALID_CREDENTIALS, "invalid")
+    stored = fresh(User, user.id)
+    assert stored.locked_at is not None and stored.locked_at > utcnow() - timedelta(seconds=5)
+    assert lockout.is_locked(stored) is True
+
+
+def test_a_lock_without_a_time_lasts_until_unlocked(user: User) -> None:
+    user.locked = True
+    db.session.commit()
+    assert lockout.is_locked(user) is True
+
+
+def test_with_lockout_duration_zero_a_lock_lasts_until_unlocked(make_app: AppFactory) -> None:
+    app = make_app(security={"lockout_duration": 0})
+    with app.app_context():
+        account = make_user()
+        lock_set(account, timedelta(days=30))
+        assert lockout.is_locked(account) is True
+        error = refused(account, PASSWORD)
+        assert error.message == "Account is locked. Please contact your administrator."

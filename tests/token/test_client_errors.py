@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from oauthapp.accounts.service import set_enabled, set_organization_enabled
 from oauthapp.extensions import db
-from oauthapp.models import Grant, Kind, OAuthApplication, User
+from oauthapp.models import Grant, Kind, OAuthApplication, User, utcnow
 from tests.factories import (
     PASSWORD,
     make_application,
@@ -219,6 +220,20 @@ def test_a_client_credentials_application_whose_owner_is_disabled_or_locked_is_r
         assert application is not None and application.owner is not None
         change(application.owner)
     assert_refused(client.post(method), method)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_a_client_credentials_application_whose_owners_lock_has_expired_works(
+    app: Flask, new_client: Factory, kind: Kind
+) -> None:
+    client = new_client(kind=kind)
+    with app.app_context():
+        application = db.session.scalar(db.select(OAuthApplication).filter_by(client_id=client.id))
+        assert application is not None and application.owner is not None
+        application.owner.locked = True
+        application.owner.locked_at = utcnow() - timedelta(seconds=901)
+        db.session.commit()
+    assert client.post("basic").status_code == 200
 
 
 def _refresh_token(client: Client) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from flask import Flask
 from sqlalchemy import update
 
-from oauthapp.accounts.service import set_enabled
+from oauthapp.accounts.service import set_enabled, unlock_account
 from oauthapp.applications.service import set_active
 from oauthapp.extensions import db
 from oauthapp.keys import load_keyring
@@ -174,6 +174,38 @@ def test_a_token_of_a_disabled_customer_user_is_inactive(app: Flask) -> None:
     with app.app_context():
         set_enabled(db.session.get_one(CustomerUser, client.account_id), False)
     assert introspected(client, token) == INACTIVE
+
+
+def set_lock(client: Client, locked_at: datetime | None) -> None:
+    """Lock the client's user as failed logins do at locked_at, or unlock it (None)."""
+    with client.app.app_context():
+        user = db.session.get_one(User, client.account_id)
+        if locked_at is None:
+            unlock_account(user)
+        else:
+            user.locked, user.locked_at = True, locked_at
+            db.session.commit()
+
+
+@pytest.mark.parametrize("kind", ["access_token", "refresh_token"])
+def test_a_token_of_a_locked_user_is_inactive(password_client: Client, kind: str) -> None:
+    token = password_client.tokens()[kind]
+    set_lock(password_client, utcnow())
+    assert introspected(password_client, token) == INACTIVE
+
+
+@pytest.mark.parametrize("kind", ["access_token", "refresh_token"])
+def test_a_token_of_an_unlocked_user_is_active_again(password_client: Client, kind: str) -> None:
+    token = password_client.tokens()[kind]
+    set_lock(password_client, utcnow())
+    set_lock(password_client, None)
+    assert introspected(password_client, token)["active"] is True
+
+
+def test_a_token_is_active_again_once_its_users_lock_has_expired(password_client: Client) -> None:
+    token = password_client.access_token()
+    set_lock(password_client, utcnow() - timedelta(seconds=901))
+    assert introspected(password_client, token)["active"] is True
 
 
 @pytest.mark.parametrize("kind", ["access_token", "refresh_token"])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from oauthapp.models import CustomerUser, Grant, Kind, User
+from oauthapp.models import CustomerUser, Grant, Kind, User, utcnow
 from tests.factories import PASSWORD
 from tests.token.grant_support import (
     App,
@@ -143,9 +144,9 @@ def test_a_disabled_user_gets_invalid_grant_with_the_disabled_hint(app: Flask, k
 def test_a_locked_user_gets_invalid_grant_with_the_locked_hint(app: Flask, kind: Kind) -> None:
     registered = new_application(app, Grant.PASSWORD, kind)
     model, account_id, login = account_of(app, registered)
-    update_row(app, model, account_id, locked=True)
+    update_row(app, model, account_id, locked=True, locked_at=utcnow())
     body = assert_error(log_in(app, registered, login), 400, "invalid_grant")
-    assert body["hint"] == LOCKED
+    assert body["hint"] == f"{LOCKED} Try again in 15 minutes."
 
 
 @pytest.fixture
@@ -173,8 +174,10 @@ def test_the_failure_that_reaches_the_limit_locks_the_account(
     for _ in range(2):
         log_in(strict_app, registered, login, WRONG)
     body = assert_error(log_in(strict_app, registered, login, WRONG), 400, "invalid_grant")
-    assert body["hint"] == LOCKED
-    assert load_row(strict_app, model, account_id)["locked"] is True
+    assert "hint" not in body  # a wrong password learns nothing about the account
+    row = load_row(strict_app, model, account_id)
+    assert row["locked"] is True
+    assert row["locked_at"] is not None
 
 
 def test_after_the_lock_even_the_right_password_gets_the_locked_hint(strict_app: Flask) -> None:
@@ -183,7 +186,7 @@ def test_after_the_lock_even_the_right_password_gets_the_locked_hint(strict_app:
     for _ in range(3):
         log_in(strict_app, registered, login, WRONG)
     body = assert_error(log_in(strict_app, registered, login), 400, "invalid_grant")
-    assert body["hint"] == LOCKED
+    assert body["hint"] == f"{LOCKED} Try again in 15 minutes."
 
 
 def test_a_success_resets_the_failure_counter(strict_app: Flask) -> None:
@@ -226,3 +229,45 @@ def test_without_refresh_tokens_the_response_has_none(make_app: Any) -> None:
     _, _, login = account_of(app, registered)
     body = token_body(log_in(app, registered, login))
     assert set(body) == {"token_type", "expires_in", "access_token"}
+
+
+@pytest.mark.parametrize("state", ["unknown", "wrong", "disabled", "locked"])
+@pytest.mark.parametrize("kind", [Kind.BACKOFFICE, Kind.STOREFRONT])
+def test_a_wrong_password_gets_the_same_answer_whatever_the_account(
+    app: Flask, kind: Kind, state: str
+) -> None:
+    """No way to tell an unknown login from a disabled or locked account without its password."""
+    registered = new_application(app, Grant.PASSWORD, kind)
+    model, account_id, login = account_of(app, registered)
+    if state == "disabled":
+        update_row(app, model, account_id, enabled=False)
+    if state == "locked":
+        update_row(app, model, account_id, locked=True, locked_at=utcnow())
+    if state == "unknown":
+        login = "nobody@example.com" if kind == Kind.STOREFRONT else "nobody"
+    response = log_in(app, registered, login, WRONG)
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_grant",
+        "error_description": "The user credentials were incorrect.",
+    }
+
+
+@pytest.mark.parametrize("kind", [Kind.BACKOFFICE, Kind.STOREFRONT])
+def test_after_the_lock_expires_the_right_password_gets_a_token(app: Flask, kind: Kind) -> None:
+    registered = new_application(app, Grant.PASSWORD, kind)
+    model, account_id, login = account_of(app, registered)
+    expired = utcnow() - timedelta(seconds=901)
+    update_row(app, model, account_id, locked=True, locked_at=expired, failed_logins=10)
+    token_body(log_in(app, registered, login))
+    row = load_row(app, model, account_id)
+    assert (row["locked"], row["locked_at"], row["failed_logins"]) == (False, None, 0)
+
+
+def test_with_lockout_duration_zero_an_old_lock_still_holds(make_app: Any) -> None:
+    app = make_app(security={"lockout_duration": 0})
+    registered = new_application(app, Grant.PASSWORD, Kind.BACKOFFICE)
+    model, account_id, login = account_of(app, registered)
+    update_row(app, model, account_id, locked=True, locked_at=utcnow() - timedelta(days=30))
+    body = assert_error(log_in(app, registered, login), 400, "invalid_grant")
+    assert body["hint"] == f"{LOCKED} Please contact your administrator."

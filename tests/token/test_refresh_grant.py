@@ -199,7 +199,26 @@ def test_the_refresh_of_a_disabled_or_locked_user_gets_invalid_grant_with_the_hi
     tokens = session.tokens()
     update_row(app, session.model, session.account_id, **{column: column == "locked"})
     body = assert_error(session.refresh(tokens["refresh_token"]), 400, "invalid_grant")
-    assert body["hint"] == hint
+    assert body["hint"].startswith(hint)  # a lock also says until when, or whom to ask
+
+
+@pytest.mark.parametrize("kind", [Kind.BACKOFFICE, Kind.STOREFRONT])
+def test_the_refresh_of_a_user_locked_until_later_says_when(app: Flask, kind: Kind) -> None:
+    session = Login(app, kind)
+    tokens = session.tokens()
+    now = datetime.now(UTC)
+    update_row(app, session.model, session.account_id, locked=True, locked_at=now)
+    body = assert_error(session.refresh(tokens["refresh_token"]), 400, "invalid_grant")
+    assert body["hint"] == f"{LOCKED} Try again in 15 minutes."
+
+
+@pytest.mark.parametrize("kind", [Kind.BACKOFFICE, Kind.STOREFRONT])
+def test_the_refresh_works_again_once_the_lock_has_expired(app: Flask, kind: Kind) -> None:
+    session = Login(app, kind)
+    tokens = session.tokens()
+    expired = datetime.now(UTC) - timedelta(seconds=901)
+    update_row(app, session.model, session.account_id, locked=True, locked_at=expired)
+    token_body(session.refresh(tokens["refresh_token"]))
 
 
 def test_with_refresh_tokens_disabled_the_refresh_grant_is_unsupported(make_app: Any) -> None:
