@@ -60,7 +60,8 @@ def seed_folder(folder: Path, relying_party: str, browser_app: str) -> Path:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
     )  # fmt: skip
     assert result.returncode == 0, f"seeding failed:\n{result.stdout}{result.stderr}"
-    (folder / CLIENTS).write_text(json.dumps(json.loads(result.stdout)))
+    last_line = result.stdout.strip().splitlines()[-1]  # the seed prints the credentials last
+    (folder / CLIENTS).write_text(json.dumps(json.loads(last_line)))
     return folder
 
 
