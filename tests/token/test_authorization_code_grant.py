@@ -290,3 +290,25 @@ def test_a_code_application_may_not_use_the_password_grant(
     data = {"grant_type": "password", "client_id": code_app.client_id,
             "client_secret": code_app.secret, "username": "u", "password": "p"}  # fmt: skip
     assert_error(post_token(client, data), 401, "invalid_client")
+
+
+def test_a_refresh_may_ask_for_less_than_the_granted_scope(
+    app: Flask, client: FlaskClient, code_app: CodeApp, browser: tuple[FlaskClient, int]
+) -> None:
+    first = token_body(exchange(client, code_app, obtain_code(browser[0], code_app,
+                                                              scope="openid email")))  # fmt: skip
+    data = {"grant_type": "refresh_token", "client_id": code_app.client_id,
+            "client_secret": code_app.secret, "refresh_token": first["refresh_token"],
+            "scope": "email"}  # fmt: skip
+    assert token_body(post_token(client, data))["scope"] == "email"
+
+
+def test_a_refresh_may_not_ask_for_more_than_the_granted_scope(
+    app: Flask, client: FlaskClient, code_app: CodeApp, browser: tuple[FlaskClient, int]
+) -> None:
+    first = token_body(exchange(client, code_app, obtain_code(browser[0], code_app,
+                                                              scope="openid")))  # fmt: skip
+    data = {"grant_type": "refresh_token", "client_id": code_app.client_id,
+            "client_secret": code_app.secret, "refresh_token": first["refresh_token"],
+            "scope": "openid email"}  # fmt: skip
+    assert_error(post_token(client, data), 400, "invalid_scope")
