@@ -12,9 +12,10 @@ import html
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -32,6 +33,7 @@ pytestmark = SQLITE_PASS_ONLY
 PASSWORD = "correct horse battery"
 REDIRECT = "http://127.0.0.1:8400/callback"  # a native app's loopback URL (RFC 8252)
 TIMEOUT = 10
+RACERS = 8  # simultaneous exchanges of one code
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,10 @@ class Deployment:
     base: str
     backoffice: Client  # public: PKCE, no secret
     storefront: Client  # confidential, with PKCE as well
+    racer: Client  # confidential back-office, Skip User Consent
 
 
-def _applications(config: Path) -> tuple[Client, Client]:
+def _applications(config: Path) -> tuple[Client, Client, Client]:
     saved = os.environ.get("OAUTHAPP_CONFIG")
     os.environ["OAUTHAPP_CONFIG"] = str(config)
     try:
@@ -57,7 +60,13 @@ def _applications(config: Path) -> tuple[Client, Client]:
             public, _ = make_code_application(org, redirect_uris=(REDIRECT,), confidential=False)
             store, secret = make_code_application(org, kind=Kind.STOREFRONT,
                                                   redirect_uris=(REDIRECT,))  # fmt: skip
-            made = Client(public.client_id, None), Client(store.client_id, secret)
+            racer, racer_secret = make_code_application(org, redirect_uris=(REDIRECT,),
+                                                        skip_consent=True)  # fmt: skip
+            made = (
+                Client(public.client_id, None),
+                Client(store.client_id, secret),
+                Client(racer.client_id, racer_secret),
+            )
             db.engine.dispose()
             return made
     finally:
@@ -80,9 +89,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
              "--password", PASSWORD, "--org", "Acme")  # fmt: skip
     flask_ok(env, "customers", "create", "carol@example.com", "--password", PASSWORD,
              "--org", "Acme")  # fmt: skip
-    backoffice, storefront = _applications(folder / "config.yml")
+    backoffice, storefront, racer = _applications(folder / "config.yml")
     with serve(env, folder / "server.log", port) as url:
-        yield Deployment(url, backoffice, storefront)
+        yield Deployment(url, backoffice, storefront, racer)
 
 
 def _form(page: requests.Response, path: str) -> tuple[str, str]:
@@ -179,3 +188,44 @@ def test_a_confidential_storefront_client_gets_refreshes_and_calls_the_storefron
     me = session.get(f"{deployment.base}/api/frontend/me", timeout=TIMEOUT)
     assert me.status_code == 200, me.text
     assert me.json()["email"] == "carol@example.com"
+
+
+def test_a_code_raced_by_many_requests_gives_one_token_and_then_none(
+    deployment: Deployment,
+) -> None:
+    session = _session(deployment, deployment.racer)
+    verifier = generate_token(48)
+    url, _ = session.create_authorization_url(
+        f"{deployment.base}/oauth2-token/authorize", code_verifier=verifier
+    )
+    browser = requests.Session()
+    login = browser.get(url, timeout=TIMEOUT)  # follows to the login page
+    action, token = _form(login, "/login")
+    next_url = re.search(r'name="next"[^>]*value="([^"]*)"', login.text)
+    assert next_url is not None
+    data = {"csrf_token": token, "next": html.unescape(next_url.group(1)),
+            "username": "olivia", "password": PASSWORD}  # fmt: skip
+    response = browser.post(urljoin(deployment.base, action), data=data, timeout=TIMEOUT,
+                            allow_redirects=False)  # fmt: skip
+    back = browser.get(urljoin(deployment.base, response.headers["Location"]),
+                       allow_redirects=False, timeout=TIMEOUT)  # fmt: skip
+    code = parse_qs(urlsplit(back.headers["Location"]).query)["code"][0]
+    assert deployment.racer.client_secret is not None
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                "code_verifier": verifier}  # fmt: skip
+    auth = (deployment.racer.client_id, deployment.racer.client_secret)
+
+    def race(_: int) -> requests.Response:
+        return requests.post(f"{deployment.base}/oauth2-token", data=exchange, auth=auth,
+                             timeout=TIMEOUT)  # fmt: skip
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        answers = list(pool.map(race, range(RACERS)))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] + [400] * (RACERS - 1), [a.text for a in answers]
+    assert {a.json()["error"] for a in answers if a.status_code == 400} == {"invalid_grant"}
+    (winner,) = [a.json() for a in answers if a.status_code == 200]
+    me = requests.get(f"{deployment.base}/api/me", timeout=TIMEOUT,
+                      headers={"Authorization": f"Bearer {winner['access_token']}"})  # fmt: skip
+    assert me.status_code == 401  # the code came back: what it gave is revoked
