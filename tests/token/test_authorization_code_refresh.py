@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
-from oauthapp.models import Kind
+from oauthapp.extensions import db
+from oauthapp.models import Grant, Kind
 from tests.authorize.helpers import (
     CodeApp,
     browser_for,
@@ -15,8 +17,9 @@ from tests.authorize.helpers import (
     obtain_code,
     pkce_pair,
 )
-from tests.token.grant_support import me, token_body, verify_with_jwks
-from tests.token.helpers import assert_error, post_token, refresh_grant
+from tests.factories import PASSWORD
+from tests.token.grant_support import me, new_application, new_user, token_body, verify_with_jwks
+from tests.token.helpers import assert_error, password_grant, post_token, refresh_grant
 
 
 @pytest.fixture
@@ -74,3 +77,26 @@ def test_a_refresh_may_not_ask_for_more_than_the_granted_scope(
             "client_secret": code_app.secret, "refresh_token": first["refresh_token"],
             "scope": "openid email"}  # fmt: skip
     assert_error(post_token(client, data), 400, "invalid_scope")
+
+
+def test_the_other_grants_never_look_at_codes_or_consents(app: Flask, client: FlaskClient) -> None:
+    """The authorization code grant adds no query to the password and refresh grants."""
+    password_app = new_application(app, Grant.PASSWORD)
+    _, username = new_user(app, password_app.organization_id)
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement.lower())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = token_body(password_grant(client, password_app.client_id, password_app.secret,
+                                          username, PASSWORD))  # fmt: skip
+        token_body(refresh_grant(client, password_app.client_id, password_app.secret,
+                                 first["refresh_token"]))  # fmt: skip
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen
+    assert not [s for s in seen if "oauth_authorization_codes" in s or "oauth_consents" in s]
