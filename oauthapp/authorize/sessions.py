@@ -28,7 +28,6 @@ FRESH = {Kind.BACKOFFICE: "oauth_fresh_login", Kind.STOREFRONT: "customer_oauth_
 
 def init_app(app: Flask) -> None:
     user_logged_in.connect(_backoffice_login, app)
-    app.before_request(_check_customer_session)
 
 
 def _backoffice_login(sender: Any, user: User, **extra: Any) -> None:
@@ -75,6 +74,8 @@ def current_customer() -> CustomerUser | None:
     """The customer user of this session, while enabled, unlocked and of the current version."""
     if "customer" not in g:
         g.customer = _load_customer()
+        if g.customer is None and CUSTOMER_ID in session:  # logged out elsewhere, disabled…
+            _forget_customer()
     customer: CustomerUser | None = g.customer
     return customer
 
@@ -89,12 +90,6 @@ def _load_customer() -> CustomerUser | None:
     if customer.session_version != version:
         return None
     return customer
-
-
-def _check_customer_session() -> None:
-    """A customer session that no longer holds (logout elsewhere, disabled) is dropped."""
-    if CUSTOMER_ID in session and current_customer() is None:
-        _forget_customer()
 
 
 def log_in_customer(customer: CustomerUser) -> None:

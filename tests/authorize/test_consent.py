@@ -170,3 +170,12 @@ def test_a_storefront_customer_grants_consent(app: Flask) -> None:
         assert (code.customer_user_id, code.user_id, code.scope) == (customer_id, None, "profile")
     assert consent_rows(app) == [(store.id, f"c:{customer_id}", "profile")]
     assert "code" in params
+
+
+def test_consents_show_in_the_applications_activity(
+    app: Flask, browser: FlaskClient, code_app: CodeApp
+) -> None:
+    redirected(decide(browser, authorize_url(code_app.client_id), "cancel"))
+    redirected(decide(browser, authorize_url(code_app.client_id)))
+    page = browser.get(f"/admin/oauth2/{code_app.id}").get_data(as_text=True)  # an administrator
+    assert "Consent granted" in page and "Consent denied" in page

@@ -259,31 +259,6 @@ def test_no_refresh_token_when_refresh_tokens_are_disabled(make_app) -> None:  #
     assert "refresh_token" not in body
 
 
-def test_the_refresh_grant_keeps_the_granted_scope(
-    app: Flask, client: FlaskClient, code_app: CodeApp, browser: tuple[FlaskClient, int]
-) -> None:
-    code = obtain_code(browser[0], code_app, scope="openid profile")
-    first = token_body(exchange(client, code_app, code))
-    assert code_app.secret is not None
-    body = token_body(
-        refresh_grant(client, code_app.client_id, code_app.secret, first["refresh_token"])
-    )
-    _, claims = verify_with_jwks(app, client, body["access_token"], Kind.BACKOFFICE)
-    assert claims["scope"] == "openid profile" and claims["sub"] == str(browser[1])
-    assert me(client, first["access_token"]).status_code == 401  # rotated
-
-
-def test_a_public_client_refreshes_with_its_client_id_only(app: Flask, client: FlaskClient) -> None:
-    public = new_code_app(app, confidential=False)
-    browser, _ = browser_for(app, public)
-    verifier, challenge = pkce_pair()
-    code = obtain_code(browser, public, code_challenge=challenge, code_challenge_method="S256")
-    first = token_body(exchange(client, public, code, verifier))
-    data = {"grant_type": "refresh_token", "client_id": public.client_id,
-            "refresh_token": first["refresh_token"]}  # fmt: skip
-    assert token_body(post_token(client, data))["refresh_token"] != first["refresh_token"]
-
-
 def test_a_code_application_may_not_use_the_password_grant(
     client: FlaskClient, code_app: CodeApp
 ) -> None:
