@@ -12,6 +12,7 @@ from oauthapp.applications import service
 from oauthapp.applications.forms import ConfirmForm
 from oauthapp.applications.secrets import secret_page
 from oauthapp.applications.views import KIND_TITLES, blueprint, current_actor, load_application
+from oauthapp.exceptions import ServiceError
 from oauthapp.models import Kind, OAuthApplication
 
 ACTIVATED = "Activated successfully"
@@ -117,8 +118,12 @@ def delete(application_id: int) -> Response | str:
 def regenerate_secret(application_id: int) -> Response | str:
     application = load_application(application_id)
     form = ConfirmForm()
-    if not form.validate_on_submit():
+    if application.confidential and not form.validate_on_submit():
         return confirmation(application, "regenerate_secret", form)
-    secret = service.regenerate_secret(application, current_actor())
+    try:  # a public client has no secret: the service refuses it
+        secret = service.regenerate_secret(application, current_actor())
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".view", application_id=application.id))
     flash(SECRET_REGENERATED, "success")
     return secret_page(application, secret)

@@ -9,7 +9,8 @@ from markupsafe import Markup, escape
 
 from oauthapp.models import Grant
 
-GRANT_LABELS = {
+GRANT_LABELS = {  # in the order the Grants choices offer them
+    Grant.AUTHORIZATION_CODE.value: "Authorization Code",
     Grant.CLIENT_CREDENTIALS.value: "Client Credentials",
     Grant.PASSWORD.value: "Password",
 }

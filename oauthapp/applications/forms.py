@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, Field, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from oauthapp.accounts.service import NAME_MAX
 from oauthapp.applications.filters import GRANT_LABELS
+from oauthapp.applications.redirects import (
+    MAX_REDIRECT_URI_LENGTH,
+    InvalidRedirectUris,
+    clean_redirect_uris,
+)
 from oauthapp.models import Grant
 from oauthapp.querystring import positive_int
 
@@ -24,7 +29,76 @@ NAME_VALIDATORS = [
 ]
 
 
-class ApplicationForm(FlaskForm):
+class RedirectUrisField(Field):
+    """Redirect URLs: one input per row, all named alike; blank rows are spare ones.
+
+    row_errors maps a row to its message, so the page shows it next to that row.
+    """
+
+    maxlength = MAX_REDIRECT_URI_LENGTH
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, default=list, **kwargs)
+        self.row_errors: dict[int, str] = {}
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [str(value) for value in valuelist]
+
+    def rows(self) -> list[str]:
+        """The rows to show: what was entered, or one empty row."""
+        return list(self.data or []) or [""]
+
+    def add_row(self) -> None:
+        self.data = [*self.rows(), ""]
+
+    def remove_row(self, row: int | None) -> None:
+        rows = self.rows()
+        if row is not None and 0 <= row < len(rows):
+            del rows[row]
+        self.data = rows
+
+    def list_errors(self) -> list[str]:
+        """The messages about the list as a whole, not about one row."""
+        rows = set(self.row_errors.values())
+        return [message for message in self.errors if message not in rows]
+
+    def check(self) -> None:
+        """Clean the URLs, or keep each problem beside its row and fail the field."""
+        try:
+            self.data = clean_redirect_uris(self.data or [])
+        except InvalidRedirectUris as error:
+            self.row_errors = {row: text for row, text in error.problems.items() if row is not None}
+            self.errors.extend(error.problems.values())
+
+
+class AuthorizationCodeFields:
+    """Redirect URLs and the two switches that only authorization-code applications have."""
+
+    redirect_uris = RedirectUrisField("Redirect URLs")
+    confidential = BooleanField("Confidential Client", default=True)
+    skip_consent = BooleanField("Skip User Consent", default=False)
+
+    def for_authorization_code(self) -> bool:
+        raise NotImplementedError
+
+    def validate_redirect_uris(self, field: RedirectUrisField) -> None:
+        if not self.for_authorization_code():
+            field.data = []  # posted for another grant: not this application's
+            return
+        field.check()
+
+    def client_settings(self) -> dict[str, Any]:
+        """The settings for the service's keyword arguments; none for other grants."""
+        if not self.for_authorization_code():
+            return {}
+        return {
+            "redirect_uris": self.redirect_uris.data or [],
+            "confidential": bool(self.confidential.data),
+            "skip_consent": bool(self.skip_consent.data),
+        }
+
+
+class ApplicationForm(FlaskForm, AuthorizationCodeFields):
     """Create an application. Organization and owner choices are set by the view."""
 
     organization = SelectField("Organization", choices=[])
@@ -52,6 +126,9 @@ class ApplicationForm(FlaskForm):
         if field.data not in {choice.value for choice in field.choices or []}:
             raise ValidationError("Choose one of the listed users.")
 
+    def for_authorization_code(self) -> bool:
+        return bool(self.grant.data == Grant.AUTHORIZATION_CODE.value)
+
     def owner_id(self) -> int | None:
         return int(self.owner.data) if self.owner.data else None
 
@@ -68,16 +145,23 @@ def owner_choices(owners: list[Any], label: str) -> list[SelectChoice]:
     return choices
 
 
-class EditForm(FlaskForm):
+class EditForm(FlaskForm, AuthorizationCodeFields):
     """Rename or switch an application; grant and owner stay as they are."""
 
     name = StringField("Application Name", validators=NAME_VALIDATORS)
     active = BooleanField("Active")
     submit = SubmitField("Save")
 
+    def __init__(self, *args: Any, grant: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grant = grant
+
     def validate_name(self, field: StringField) -> None:
         if not (field.data or "").strip():
             raise ValidationError(BLANK)
+
+    def for_authorization_code(self) -> bool:
+        return self.grant == Grant.AUTHORIZATION_CODE.value
 
 
 class ConfirmForm(FlaskForm):

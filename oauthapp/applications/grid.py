@@ -11,13 +11,14 @@ from sqlalchemy.orm import aliased, joinedload
 
 from oauthapp.applications.access import Access
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Kind, OAuthApplication, Organization, User
+from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, Organization, User
 from oauthapp.querystring import matching, positive_int
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 MAX_FILTER_LENGTH = 255
 STATUSES = ("active", "inactive")
+GRANTS = tuple(grant.value for grant in Grant)
 
 _Owner = aliased(User)
 _Customer = aliased(CustomerUser)
@@ -41,6 +42,7 @@ class GridQuery:
     name: str = ""
     organization: int | None = None
     status: str = ""
+    grant: str = ""
     sort: str = "name"
     descending: bool = False
     page: int = 1
@@ -53,6 +55,7 @@ class GridQuery:
             "name": query.name,
             "organization": query.organization,
             "status": query.status,
+            "grant": query.grant,
             "sort": query.sort if query.sort != "name" or query.descending else "",
             "dir": "desc" if query.descending else "",
             "page": query.page if query.page > 1 else None,
@@ -62,7 +65,7 @@ class GridQuery:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.name or self.organization or self.status)
+        return bool(self.name or self.organization or self.status or self.grant)
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,14 @@ class GridPage:
 def parse_grid_query(args: Mapping[str, str]) -> GridQuery:
     """The grid query from request arguments; anything unusable falls back to the default."""
     status = args.get("status", "")
+    grant = args.get("grant", "")
     sort = args.get("sort", "name")
     per_page = positive_int(args.get("per_page"))
     return GridQuery(
         name=args.get("name", "").strip()[:MAX_FILTER_LENGTH].replace("\x00", ""),
         organization=positive_int(args.get("organization")),
         status=status if status in STATUSES else "",
+        grant=grant if grant in GRANTS else "",
         sort=sort if sort in SORTS else "name",
         descending=args.get("dir") == "desc",
         page=positive_int(args.get("page")) or 1,
@@ -141,6 +146,8 @@ def _conditions(access: Access, kind: Kind, query: GridQuery) -> list[ColumnElem
         conditions.append(OAuthApplication.organization_id == query.organization)
     if query.status:
         conditions.append(OAuthApplication.active.is_(query.status == "active"))
+    if query.grant:
+        conditions.append(OAuthApplication.grant_type == query.grant)
     return conditions
 
 

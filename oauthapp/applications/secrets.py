@@ -15,9 +15,12 @@ NOTICE = (
 
 
 def secret_page(
-    application: OAuthApplication, secret: str, token: IssuedToken | None = None
+    application: OAuthApplication, secret: str | None, token: IssuedToken | None = None
 ) -> Response:
-    """The page that shows a new client secret once; no cache or history may keep it."""
+    """The page that shows a new client secret once; no cache or history may keep it.
+
+    A public client (secret None) has no secret: the page shows its client id only.
+    """
     response = make_response(
         render_template(
             "applications/secret.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from oauthapp import audit
 from oauthapp.accounts.service import NAME_MAX
+from oauthapp.applications.client_settings import ClientSettings, check_client_settings, uri_changes
 from oauthapp.audit import COMMAND_LINE, Actor
 from oauthapp.exceptions import Conflict, InvalidInput, NotFound
 from oauthapp.extensions import db
@@ -27,14 +29,18 @@ from oauthapp.notifications.events import application_created as notify_applicat
 from oauthapp.security.credentials import generate_client_id, generate_secret, hash_secret
 
 DUPLICATE_NAME = "An application with this name already exists for this organization and owner."
+PUBLIC_CLIENT = "A public client has no secret. Make it a Confidential Client first."
 
 
 @dataclass(frozen=True)
 class NewApplication:
-    """A just-created application and its plain secret, which exists only in this object."""
+    """A just-created application and its plain secret, which exists only in this object.
+
+    A public client has no secret at all: client_secret is None.
+    """
 
     application: OAuthApplication
-    client_secret: str
+    client_secret: str | None
 
 
 def clean_application_name(value: str) -> str:
@@ -53,9 +59,10 @@ def check_owner(
     kind: Kind, grant: Grant, organization: Organization, owner: User | CustomerUser | None
 ) -> None:
     """Client-credentials apps need an owner of the right kind in the organization; others none."""
-    if grant == Grant.PASSWORD:
+    if grant != Grant.CLIENT_CREDENTIALS:
         if owner is not None:
-            raise InvalidInput("Password applications have no owner.", "owner")
+            label = "Password" if grant == Grant.PASSWORD else "Authorization Code"
+            raise InvalidInput(f"{label} applications have no owner.", "owner")
         return
     if owner is None:
         raise InvalidInput("Client Credentials applications need an owner.", "owner")
@@ -84,18 +91,23 @@ def create_application(
     owner: User | CustomerUser | None = None,
     active: bool = True,
     actor: Actor = COMMAND_LINE,
+    *,
+    redirect_uris: Sequence[str] = (),
+    confidential: bool = True,
+    skip_consent: bool = False,
 ) -> NewApplication:
-    """A new application with a fresh client id and secret; the secret is stored only hashed."""
+    """A new application with a fresh client id and, unless public, a secret stored hashed."""
     try:
         grant, kind = Grant(grant), Kind(kind)
     except ValueError as exc:
         raise InvalidInput(str(exc), "grant") from exc
     name = clean_application_name(name)
     check_owner(kind, grant, organization, owner)
+    uris = check_client_settings(grant, redirect_uris, confidential, skip_consent)
     owner_key = owner_key_for(owner)
     if _name_taken(organization, kind, owner_key, name):
         raise Conflict(DUPLICATE_NAME, "name")
-    secret = generate_secret()
+    secret = generate_secret() if confidential else None
     application = OAuthApplication(
         organization=organization,
         kind=kind.value,
@@ -103,10 +115,13 @@ def create_application(
         name=name,
         active=active,
         client_id=generate_client_id(),
-        secret_hash=hash_secret(secret),
+        secret_hash=hash_secret(secret) if secret is not None else None,
         user=owner if isinstance(owner, User) else None,
         customer_user=owner if isinstance(owner, CustomerUser) else None,
         owner_key=owner_key,
+        redirect_uris=uris,
+        confidential=confidential,
+        skip_consent=skip_consent,
     )
     db.session.add(application)
     try:
@@ -163,17 +178,36 @@ def set_active(
 
 
 def update_application(
-    application: OAuthApplication, name: str, active: bool, actor: Actor = COMMAND_LINE
+    application: OAuthApplication,
+    name: str,
+    active: bool,
+    actor: Actor = COMMAND_LINE,
+    *,
+    redirect_uris: Sequence[str] | None = None,
+    confidential: bool | None = None,
+    skip_consent: bool | None = None,
 ) -> OAuthApplication:
-    """Rename and switch an application; its grant, owner and organization never change."""
+    """Rename and switch an application; its grant, owner and organization never change.
+
+    The last three are for authorization-code applications; None leaves one as it is. Making
+    a confidential client public drops its secret at once; a public client made confidential
+    has no secret (and gets no token) until Regenerate Secret issues one, shown once.
+    """
     name = clean_application_name(name)
+    new = ClientSettings(redirect_uris, confidential, skip_consent).cleaned(application)
     if name != application.name and _name_taken(
         application.organization, Kind(application.kind), application.owner_key, name
     ):
         raise Conflict(DUPLICATE_NAME, "name")
-    changes = _changes(application, name, active)
-    application.name = name
-    application.active = active
+    changes = _changes(application, name, active, new)
+    application.name, application.active = name, active
+    application.redirect_uris = list(new.redirect_uris or [])
+    application.confidential, application.skip_consent = (
+        bool(new.confidential),
+        bool(new.skip_consent),
+    )
+    if not application.confidential:
+        application.secret_hash = None
     if changes:
         audit.record("application_updated", application, actor, changes)
     try:
@@ -184,17 +218,27 @@ def update_application(
     return application
 
 
-def _changes(application: OAuthApplication, name: str, active: bool) -> str:
+def _changes(application: OAuthApplication, name: str, active: bool, new: ClientSettings) -> str:
     changes = []
     if name != application.name:
         changes.append(f"name: {application.name} -> {name}")
     if active != application.active:
         changes.append(f"active: {application.active} -> {active}".lower())
+    changes.extend(uri_changes(application.redirect_uris or [], list(new.redirect_uris or [])))
+    if new.confidential != application.confidential:
+        dropped = " (secret removed)" if application.secret_hash and not new.confidential else ""
+        changes.append(
+            f"confidential: {application.confidential} -> {new.confidential}".lower() + dropped
+        )
+    if new.skip_consent != application.skip_consent:
+        changes.append(f"skip consent: {application.skip_consent} -> {new.skip_consent}".lower())
     return "; ".join(changes)
 
 
 def regenerate_secret(application: OAuthApplication, actor: Actor = COMMAND_LINE) -> str:
     """A new secret for the application; the old one stops working at once."""
+    if not application.confidential:
+        raise InvalidInput(PUBLIC_CLIENT, "confidential")
     secret = generate_secret()
     application.secret_hash = hash_secret(secret)
     audit.record("secret_regenerated", application, actor)

@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from oauthapp import audit
@@ -26,6 +27,7 @@ from oauthapp.applications.access import (
     find_application,
     visible_organizations,
 )
+from oauthapp.applications.consents import authorized_users
 from oauthapp.applications.creation import CreationChoices, creation_choices
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
@@ -89,6 +91,7 @@ def grid(kind: str) -> str:
         organizations=visible_organizations(access),
         may_create=bool(creatable_organizations(access, Kind(kind))),
         key_status=keys().status(),
+        grant_labels=filters.GRANT_LABELS,
     )
 
 
@@ -103,7 +106,9 @@ def create(kind: str) -> Response | str:
         abort(404 if preset else 403)
     form = prepared_form(choices)
     key_status = keys().status()
-    if form.validate_on_submit():
+    if changed_rows(form):
+        pass  # Add another URL or Remove: the same form again, one row more or less
+    elif form.validate_on_submit():
         if not key_status.available:
             form.form_errors.append(KEYS_MISSING_WARNING)
         else:
@@ -118,6 +123,23 @@ def create(kind: str) -> Response | str:
         title=KIND_TITLES[choices.kind],
         key_status=key_status,
     )
+
+
+def changed_rows(form: ApplicationForm | EditForm) -> bool:
+    """Whether the POST pressed Add another URL or a Remove button (no script needed).
+
+    Nothing is validated or saved: the form comes back with its redirect URL rows changed.
+    """
+    if request.method != "POST":
+        return False
+    if "add_redirect_uri" in request.form:
+        form.redirect_uris.add_row()
+        return True
+    if "remove_redirect_uri" in request.form:
+        row = positive_int(request.form.get("remove_redirect_uri"))
+        form.redirect_uris.remove_row(row - 1 if row else None)
+        return True
+    return False
 
 
 def prepared_form(choices: CreationChoices) -> ApplicationForm:
@@ -151,7 +173,7 @@ def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | N
     try:
         new = service.create_application(
             organization, form.name.data or "", form.grant.data, choices.kind, owner,
-            bool(form.active.data), current_actor(),
+            bool(form.active.data), current_actor(), **form.client_settings(),
         )  # fmt: skip
     except ServiceError as error:
         field = getattr(form, error.field or "", None)
@@ -173,6 +195,7 @@ def view(application_id: int) -> str:
         key_status=keys().status(),
         activity=audit.activity(application),
         event_labels=audit.LABELS,
+        authorized_users=authorized_users(application),
     )
 
 
@@ -193,14 +216,18 @@ def activity_csv(application_id: int) -> Response:
 @blueprint.route("/admin/oauth2/<int(max=2147483647):application_id>/edit", methods=["GET", "POST"])
 def edit(application_id: int) -> Response | str:
     application = load_application(application_id)
-    form = EditForm(obj=application)
-    if form.validate_on_submit():
+    form = EditForm(obj=application, grant=application.grant_type)
+    if changed_rows(form):
+        pass  # Add another URL or Remove: the same form again, one row more or less
+    elif form.validate_on_submit():
         try:
             service.update_application(
-                application, form.name.data or "", bool(form.active.data), current_actor()
-            )
+                application, form.name.data or "", bool(form.active.data), current_actor(),
+                **form.client_settings(),
+            )  # fmt: skip
         except ServiceError as error:
-            form.name.errors = [error.message]
+            field = getattr(form, error.field or "", None)
+            (field.errors if isinstance(field, Field) else form.form_errors).append(error.message)
         else:
             flash(UPDATED, "success")
             return redirect(url_for(".view", application_id=application.id))

@@ -22,10 +22,12 @@ GLOBAL_ORG = "Main Organization"
 STORE_ORG = "Acme Retail"
 ADMIN = "admin"
 CUSTOMER = "customer@example.com"
+DEMO_REDIRECT_URI = "http://127.0.0.1:8400/callback"  # a local client's loopback listener
 APPS = (
     ("Demo back-office integration", Grant.CLIENT_CREDENTIALS, Kind.BACKOFFICE),
     ("Demo mobile app", Grant.PASSWORD, Kind.BACKOFFICE),
     ("Demo storefront integration", Grant.CLIENT_CREDENTIALS, Kind.STOREFRONT),
+    ("Demo web app", Grant.AUTHORIZATION_CODE, Kind.BACKOFFICE),
 )
 
 
@@ -56,7 +58,7 @@ def demo() -> None:
     _save_credentials(passwords)
     for name, grant, kind in APPS:
         org = main if kind == Kind.BACKOFFICE else store
-        owner = None if grant == Grant.PASSWORD else admin if kind == Kind.BACKOFFICE else customer
+        owner = admin if kind == Kind.BACKOFFICE else customer
         _application(org, name, grant, kind, owner)
     click.echo("")
     click.echo("Back-office: http://localhost:5000/login")
@@ -95,9 +97,13 @@ def _application(
     )
     if exists is not None:
         return
-    new = applications.create_application(org, name, grant, kind, owner)
+    uris = [DEMO_REDIRECT_URI] if grant == Grant.AUTHORIZATION_CODE else []
+    owner = owner if grant == Grant.CLIENT_CREDENTIALS else None  # the others have none
+    new = applications.create_application(org, name, grant, kind, owner, redirect_uris=uris)
     click.echo(f"Created {kind.value} {grant.value} application {name!r}:")
     click.echo(f"  client_id:     {new.application.client_id}")
+    if uris:
+        click.echo(f"  redirect_uri:  {DEMO_REDIRECT_URI}")
     click.echo(f"  client_secret: {new.client_secret}  (shown only now)")
 
 

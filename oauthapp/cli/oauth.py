@@ -90,6 +90,14 @@ def check_keys_command() -> None:
 @click.option("--storefront", is_flag=True, help="A storefront application (customer users).")
 @click.option("--inactive", is_flag=True, help="Create it switched off.")
 @click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    help="A redirect URL of an authorization_code application (repeat for more).",
+)
+@click.option("--public", is_flag=True, help="A public client: no secret, PKCE required.")
+@click.option("--skip-consent", is_flag=True, help="Do not ask users to grant access.")
+@click.option(
     "--json", "as_json", is_flag=True, help="Print id, client_id and client_secret as JSON."
 )
 @reports_errors
@@ -100,14 +108,18 @@ def create_app_command(
     owner: str | None,
     storefront: bool,
     inactive: bool,
+    redirect_uris: tuple[str, ...],
+    public: bool,
+    skip_consent: bool,
     as_json: bool,
 ) -> None:
     """Create an application and print its client id and secret (shown only this once)."""
     kind = Kind.STOREFRONT if storefront else Kind.BACKOFFICE
     org = accounts.get_organization(organization)
     new = applications.create_application(
-        org, name, Grant(grant), kind, _find_owner(owner, kind), active=not inactive
-    )
+        org, name, Grant(grant), kind, _find_owner(owner, kind), active=not inactive,
+        redirect_uris=redirect_uris, confidential=not public, skip_consent=skip_consent,
+    )  # fmt: skip
     application = new.application
     if as_json:
         click.echo(json.dumps({"id": application.id, "client_id": application.client_id,
@@ -115,6 +127,9 @@ def create_app_command(
         return
     click.echo(f"Created {kind.value} application {application.name!r} (id {application.id}).")
     click.echo(f"Client ID:     {application.client_id}")
+    if new.client_secret is None:
+        click.echo("This is a public client: it has no secret and must use PKCE.")
+        return
     click.echo(f"Client Secret: {new.client_secret}")
     click.echo("Copy the Client Secret now: it cannot be shown again.")
 

@@ -21,18 +21,23 @@
   });
 
   // Create form: the Users field is for Client Credentials only, and lists the chosen
-  // organization's users.
+  // organization's users; Redirect URLs and the two switches are for Authorization Code only.
   function selectedGrant(form) {
     var checked = form.querySelector("input[data-grant-choice]:checked");
     return checked ? checked.value : "";
   }
-  function updateOwnerField(form) {
-    var wrapper = form.querySelector("#owner-field");
-    if (!wrapper) { return; }
-    var shown = selectedGrant(form) === wrapper.getAttribute("data-shown-for");
-    wrapper.hidden = !shown;
-    var select = wrapper.querySelector("select");
-    if (select) { select.disabled = !shown; }
+  function updateGrantFields(form) {
+    form.querySelectorAll("[data-shown-for]").forEach(function (wrapper) {
+      var shown = selectedGrant(form) === wrapper.getAttribute("data-shown-for");
+      wrapper.hidden = !shown;
+      wrapper.querySelectorAll("input, select, button").forEach(function (control) {
+        control.disabled = !shown;
+      });
+    });
+    updateOwnerOptions(form);
+  }
+  function updateOwnerOptions(form) {
+    var select = form.querySelector("#owner-field select");
     var organization = form.querySelector("select[data-organization-select]");
     if (!organization || !select) { return; }
     Array.prototype.forEach.call(select.options, function (option) {
@@ -44,8 +49,55 @@
     });
   }
   document.querySelectorAll("#application-form").forEach(function (form) {
-    form.addEventListener("change", function () { updateOwnerField(form); });
-    updateOwnerField(form);
+    form.addEventListener("change", function () { updateGrantFields(form); });
+    updateGrantFields(form);
+  });
+
+  // Redirect URL rows: Add another URL and Remove work in place; without this script they
+  // send the form back to the server, which answers with one row more or less.
+  function renumberRows(list) {
+    list.querySelectorAll("[data-redirect-row]").forEach(function (row, index) {
+      var input = row.querySelector("input");
+      var remove = row.querySelector("[data-remove-row]");
+      input.id = "redirect_uris-" + index;
+      input.setAttribute("aria-label", "Redirect URL " + (index + 1));
+      remove.value = String(index + 1);
+      remove.setAttribute("aria-label", "Remove redirect URL " + (index + 1));
+    });
+  }
+  function addRow(list) {
+    var rows = list.querySelectorAll("[data-redirect-row]");
+    var row = rows[rows.length - 1].cloneNode(true);
+    row.classList.remove("has-error");
+    row.querySelectorAll(".field-errors").forEach(function (errors) { errors.remove(); });
+    var input = row.querySelector("input");
+    input.value = "";
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+    list.appendChild(row);
+    renumberRows(list);
+    input.focus();
+  }
+  function removeRow(list, row) {
+    if (list.querySelectorAll("[data-redirect-row]").length > 1) {
+      row.remove();
+      renumberRows(list);
+      list.querySelector("input").focus();
+    } else {
+      row.querySelector("input").value = "";
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-row], [data-remove-row]");
+    var fieldset = button && button.closest("fieldset");
+    var list = fieldset && fieldset.querySelector("[data-redirect-rows]");
+    if (!list) { return; }
+    event.preventDefault();
+    if (button.hasAttribute("data-add-row")) {
+      addRow(list);
+    } else {
+      removeRow(list, button.closest("[data-redirect-row]"));
+    }
   });
 
   // Copy-to-clipboard buttons on the one-time secret page.

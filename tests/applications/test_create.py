@@ -131,6 +131,7 @@ def test_the_form_has_name_active_grants_users_and_create(app: Flask, world: Wor
     assert re.search(r'<input checked id="active" name="active" type="checkbox"', page)
     assert "<legend>Grants</legend>" in page
     assert grant_choices(page) == [
+        ("authorization_code", "Authorization Code"),
         ("client_credentials", "Client Credentials"),
         ("password", "Password"),
     ]
@@ -446,7 +447,7 @@ def test_a_refused_organization_is_explained_to_a_user_of_one_organization(
     assert all_field_errors(page) or 'class="alert alert-error"' in page
 
 
-@pytest.mark.parametrize("grant", ["implicit", "authorization_code", ""])
+@pytest.mark.parametrize("grant", ["implicit", "refresh_token", ""])
 def test_an_unknown_grant_is_refused_next_to_the_grants_field(
     app: Flask, world: World, grant: str
 ) -> None:

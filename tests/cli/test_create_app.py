@@ -305,3 +305,111 @@ def test_refuses_an_unknown_grant(app: Flask, cli: FlaskCliRunner) -> None:
     assert result.exit_code == 2
     assert "Invalid value for '--grant'" in result.output
     assert count(app, OAuthApplication) == 0
+
+
+# --- authorization code --------------------------------------------------------------------
+
+CALLBACK = "https://app.example/callback"
+LOOPBACK = "http://127.0.0.1:8400/callback"
+
+
+def test_an_authorization_code_application_gets_its_redirect_urls_and_no_owner(
+    app: Flask, cli: FlaskCliRunner
+) -> None:
+    created = create_json(
+        cli, "--grant", "authorization_code", "--redirect-uri", CALLBACK, "--redirect-uri", LOOPBACK
+    )
+    with app.app_context():
+        application = get_by_client_id(created["client_id"])
+        assert application.grant_type == "authorization_code"
+        assert application.redirect_uris == [CALLBACK, LOOPBACK]
+        assert (application.confidential, application.skip_consent) == (True, False)
+        assert (application.user_id, application.customer_user_id) == (None, None)
+        assert application.secret_hash is not None
+        assert verify_secret(created["client_secret"], application.secret_hash)
+
+
+def test_public_prints_a_null_client_secret_and_stores_no_secret(
+    app: Flask, cli: FlaskCliRunner
+) -> None:
+    result = create_app(
+        cli, "--grant", "authorization_code", "--redirect-uri", CALLBACK, "--public", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert '"client_secret": null' in result.stdout
+    created = json.loads(result.stdout)
+    assert created["client_secret"] is None
+    with app.app_context():
+        application = get_by_client_id(created["client_id"])
+        assert (application.confidential, application.secret_hash) == (False, None)
+
+
+def test_human_output_of_a_public_client_has_no_secret_line(cli: FlaskCliRunner) -> None:
+    result = create_app(
+        cli, "--grant", "authorization_code", "--redirect-uri", CALLBACK, "--public"
+    )
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Client ID:\s+[A-Za-z0-9_-]{32}", result.output)
+    assert "Client Secret" not in result.output
+    assert "public client" in result.output and "PKCE" in result.output
+
+
+def test_skip_consent_is_stored(app: Flask, cli: FlaskCliRunner) -> None:
+    created = create_json(
+        cli, "--grant", "authorization_code", "--redirect-uri", CALLBACK, "--skip-consent"
+    )
+    with app.app_context():
+        assert get_by_client_id(created["client_id"]).skip_consent is True
+
+
+def test_a_storefront_authorization_code_application(app: Flask, cli: FlaskCliRunner) -> None:
+    created = create_json(
+        cli, "--grant", "authorization_code", "--redirect-uri", CALLBACK, "--storefront"
+    )
+    with app.app_context():
+        assert get_by_client_id(created["client_id"]).kind == "storefront"
+
+
+def test_refuses_authorization_code_without_a_redirect_url(app: Flask, cli: FlaskCliRunner) -> None:
+    result = create_app(cli, "--grant", "authorization_code")
+    refused(app, result, "At least one redirect URL should be specified.")
+
+
+def test_refuses_a_bad_redirect_url_on_one_line_naming_it(app: Flask, cli: FlaskCliRunner) -> None:
+    result = create_app(
+        cli, "--grant", "authorization_code", "--redirect-uri", "http://app.example/cb"
+    )
+    refused(app, result, "'http://app.example/cb': An http redirect URL is allowed only on")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_redirect_url_with_a_newline_is_refused_on_one_line(
+    app: Flask, cli: FlaskCliRunner
+) -> None:
+    result = create_app(
+        cli, "--grant", "authorization_code", "--redirect-uri", "https://a.example/\nx"
+    )
+    refused(app, result, "'https://a.example/\\nx': A redirect URL must not contain spaces")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_refuses_a_redirect_url_for_another_grant(app: Flask, cli: FlaskCliRunner) -> None:
+    result = create_app(cli, "--grant", "password", "--redirect-uri", CALLBACK)
+    refused(app, result, "Only Authorization Code applications have redirect URLs.")
+
+
+def test_refuses_public_for_another_grant(app: Flask, cli: FlaskCliRunner) -> None:
+    result = create_app(cli, "--grant", "password", "--public")
+    refused(app, result, "Only Authorization Code applications may be public clients.")
+
+
+def test_refuses_skip_consent_for_another_grant(app: Flask, cli: FlaskCliRunner) -> None:
+    result = create_app(cli, "--grant", "client_credentials", "--owner", ALICE, "--skip-consent")
+    refused(app, result, "Only Authorization Code applications may skip user consent.")
+
+
+def test_refuses_an_owner_for_authorization_code(app: Flask, cli: FlaskCliRunner) -> None:
+    result = create_app(
+        cli, "--grant", "authorization_code", "--redirect-uri", CALLBACK, "--owner", ALICE
+    )
+    refused(app, result, "Authorization Code applications have no owner.")

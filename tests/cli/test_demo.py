@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, OAuthApplication, Organization, User
+from oauthapp.security.credentials import verify_secret
 from tests.cli.helpers import count, invoke
 from tests.factories import make_org
 
@@ -75,11 +76,11 @@ def test_demo_runs_from_the_test_cli_runner(cli: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.exception
 
 
-def test_demo_seeds_organizations_an_admin_a_customer_and_three_applications(
+def test_demo_seeds_organizations_an_admin_a_customer_and_four_applications(
     app: Flask, demo: DemoRunner
 ) -> None:
     run_demo(demo)
-    assert totals(app) == (2, 1, 1, 3)
+    assert totals(app) == (2, 1, 1, 4)
     with app.app_context():
         kinds = db.session.execute(
             select(OAuthApplication.kind, OAuthApplication.grant_type).order_by(
@@ -87,6 +88,7 @@ def test_demo_seeds_organizations_an_admin_a_customer_and_three_applications(
             )
         ).all()
         assert [tuple(row) for row in kinds] == [
+            ("backoffice", "authorization_code"),
             ("backoffice", "client_credentials"),
             ("backoffice", "password"),
             ("storefront", "client_credentials"),
@@ -96,8 +98,31 @@ def test_demo_seeds_organizations_an_admin_a_customer_and_three_applications(
 
 def test_demo_prints_each_new_applications_client_id_and_secret(demo: DemoRunner) -> None:
     result = run_demo(demo)
-    assert len(re.findall(r"client_id:\s+[A-Za-z0-9_-]{32}\n", result.output)) == 3
-    assert len(re.findall(r"client_secret:\s+\S+", result.output)) == 3
+    assert len(re.findall(r"client_id:\s+[A-Za-z0-9_-]{32}\n", result.output)) == 4
+    assert len(re.findall(r"client_secret:\s+\S+", result.output)) == 4
+
+
+def test_demo_seeds_a_confidential_authorization_code_app_with_a_loopback_redirect_url(
+    app: Flask, demo: DemoRunner
+) -> None:
+    result = run_demo(demo)
+    with app.app_context():
+        application = db.session.scalar(
+            select(OAuthApplication).where(OAuthApplication.grant_type == "authorization_code")
+        )
+        assert application is not None
+        assert application.redirect_uris == ["http://127.0.0.1:8400/callback"]
+        assert (application.confidential, application.skip_consent) == (True, False)
+        assert (application.user_id, application.customer_user_id) == (None, None)
+        printed = re.search(
+            rf"client_id:\s+{application.client_id}\n\s+redirect_uri:\s+(\S+)\n"
+            rf"\s+client_secret:\s+(\S+)",
+            result.output,
+        )
+        assert printed, result.output
+        assert printed.group(1) == "http://127.0.0.1:8400/callback"
+        assert application.secret_hash is not None
+        assert verify_secret(printed.group(2), application.secret_hash)
 
 
 def test_a_second_demo_creates_nothing_more(app: Flask, demo: DemoRunner) -> None:

@@ -73,6 +73,7 @@ def grid_known(arena: Arena) -> dict[str, list[str]]:
         "name": ["Alice", "cc", "Store", "%", "_", "\\"],
         "organization": orgs,
         "status": ["active", "inactive"],
+        "grant": ["authorization_code", "client_credentials", "password", "implicit"],
         "sort": sorted(SORTS),
         "dir": ["asc", "desc"],
         "direction": ["asc", "desc"],
@@ -122,10 +123,30 @@ def create_known(arena: Arena) -> dict[str, list[str]]:
         "organization": [str(world.acme), str(world.other), str(world.main), "0", "99"],
         "name": ["Fuzz App", "Alice CC", " Fuzz App ", "x" * 256],
         "active": ["y", "", "on", "n"],
-        "grant": ["client_credentials", "password", "implicit"],
+        "grant": ["authorization_code", "client_credentials", "password", "implicit"],
         "owner": [*(str(account) for account in accounts), "0", "-1"],
+        "redirect_uris": REDIRECT_URIS,
+        "confidential": ["y", "", "n"],
+        "skip_consent": ["y", "", "n"],
+        "add_redirect_uri": ["1", ""],
+        "remove_redirect_uri": ["1", "2", "0", "-1", "99"],
         "submit": ["Create"],
     }
+
+
+# Redirect URLs a form may carry: good ones, and ones the rules of SPEC.md section 7 refuse.
+REDIRECT_URIS = [
+    "https://app.example/callback",
+    "http://127.0.0.1:8400/cb",
+    "http://[::1]/cb",
+    "com.example.app:/cb",
+    "http://app.example/cb",
+    "https://app.example/cb#frag",
+    "/relative",
+    "javascript:alert(1)",
+    "myapp:/cb",
+    "",
+]
 
 
 # A form each user may submit: (organization, owner) attributes of the world, by grid.
@@ -156,6 +177,9 @@ def create_forms(
         ("owner", str(getattr(world, owner))),
         ("submit", "Create"),
     ]
+    if draw(st.booleans()):  # an authorization-code form: no owner, redirect URLs, switches
+        form[3:5] = [("grant", "authorization_code"), ("redirect_uris", REDIRECT_URIS[0])]
+        form[4:4] = [("confidential", "y")] if draw(st.booleans()) else []
     known = create_known(arena)
     for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2, 3]))):
         form = draw(mutated(form, known))
@@ -198,7 +222,10 @@ def newest_application(arena: Arena) -> dict[str, Any]:
             select(OAuthApplication).order_by(OAuthApplication.id.desc())
         ).first()
         assert application is not None
-        columns = ("name", "organization_id", "user_id", "kind", "grant_type")
+        columns = (
+            "name", "organization_id", "user_id", "kind", "grant_type", "redirect_uris",
+            "confidential", "skip_consent", "secret_hash",
+        )  # fmt: skip
         return {column: getattr(application, column) for column in columns}
 
 
@@ -224,12 +251,33 @@ def test_the_create_form_creates_only_what_the_user_may_and_writes_nothing_when_
         assert SECRET_NOTICE not in response.get_data(as_text=True)
         return
     assert created == 1 and response.status_code == 200
+    fields = submitted(arena, request)
+    assert "add_redirect_uri" not in fields and "remove_redirect_uri" not in fields
     page = response.get_data(as_text=True)
-    assert SECRET_NOTICE in page
     application = newest_application(arena)
-    assert application["name"] == submitted(arena, request)["name"].strip(), application
+    event(f"created {application['grant_type']} confidential={application['confidential']}")
+    assert (SECRET_NOTICE in page) == application["confidential"], application
+    assert application["name"] == fields["name"].strip(), application
     assert html.escape(application["name"]) in page
     assert_may_create(arena, username, application)
+    assert_client_settings(application)
+
+
+def assert_client_settings(created: dict[str, Any]) -> None:
+    """Redirect URLs and the switches fit SPEC.md section 7 (read independently of the code)."""
+    if created["grant_type"] != "authorization_code":
+        assert (created["redirect_uris"], created["confidential"]) == ([], True), created
+        assert created["skip_consent"] is False, created
+        return
+    assert created["user_id"] is None and created["redirect_uris"], created
+    for uri in created["redirect_uris"]:
+        scheme, _, rest = uri.lower().partition(":")
+        assert "#" not in uri, created
+        if scheme == "http":
+            assert re.match(r"//(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/|$)", rest), created
+        else:
+            assert scheme == "https" or "." in scheme, created
+    assert (created["secret_hash"] is None) == (not created["confidential"]), created
 
 
 NEXT_URLS = ["/admin/oauth2/", "//evil.example", "https://evil.example/", "/\\evil.example"]
