@@ -47,7 +47,7 @@ def create_backoffice_app(page: Page, name: str, grant: str = "Password") -> tup
 
 
 def test_log_in_and_log_out(page: Page) -> None:
-    # Not as the administrator: logging out ends every session of the user, the shared tab's too.
+    # Not the administrator: logging out ends every session of the account, the shared tab's too.
     page.goto("/admin/oauth2/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     log_in(page, world.OWNER)
