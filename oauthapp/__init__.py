@@ -120,6 +120,7 @@ def _lower(value: Any) -> Any:
 def register_extensions(app: Flask, settings: Settings) -> None:
     from oauthapp import keys
     from oauthapp.accounts.session import init_login
+    from oauthapp.authorize import sessions as authorize_sessions
     from oauthapp.extensions import babel, csrf, db, mail, migrate
     from oauthapp.notifications import dispatch
     from oauthapp.security import headers, passwords, rates
@@ -132,6 +133,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     babel.init_app(app)
     dispatch.init_app(app)
     init_login(app)
+    authorize_sessions.init_app(app)
     passwords.init_app(app)
     headers.init_app(app, settings.proxy_count)
     auth = settings.oauth2_server.authorization_server
@@ -143,6 +145,9 @@ def register_blueprints(app: Flask) -> None:
     from oauthapp.api.views import blueprint as api
     from oauthapp.applications import actions  # noqa: F401 (routes on the applications blueprint)
     from oauthapp.applications.views import blueprint as applications
+    from oauthapp.authorize import authorized  # noqa: F401 (routes on the authorize blueprint)
+    from oauthapp.authorize.customer import blueprint as customer
+    from oauthapp.authorize.views import blueprint as authorize
     from oauthapp.notifications.views import blueprint as notifications
     from oauthapp.token.views import blueprint as token
 
@@ -150,6 +155,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications)
     app.register_blueprint(notifications)
     app.register_blueprint(token)
+    app.register_blueprint(authorize)
+    app.register_blueprint(customer)
     app.register_blueprint(api)
 
 

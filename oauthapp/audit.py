@@ -37,6 +37,10 @@ LABELS = {
     "client_throttled": "Too many failed authentications (429)",
     "email_template_failed": "Email template failed; built-in text sent",
     "password_grant_throttled": "Too many failed user log-ins (429)",
+    "consent_granted": "Consent granted",
+    "consent_denied": "Consent denied",
+    "consent_revoked": "Access revoked by the user",
+    "authorization_code_reused": "Authorization code used twice: its tokens revoked",
 }
 FAILURES = ("client_authentication_failed", "client_throttled", "password_grant_throttled")
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from oauthapp.extensions import db
 
 JSON_PREFIXES = ("/oauth2-token", "/oauth2/", "/api/", "/.well-known/")
+BROWSER_PATHS = ("/oauth2-token/authorize",)  # the browser leg: pages, not JSON
 
 CSRF_MESSAGE = (
     "The form has expired or did not come from this site. Go back, reload the page and try again."
@@ -17,8 +18,8 @@ CSRF_MESSAGE = (
 
 
 def wants_json(path: str) -> bool:
-    """OAuth endpoints and APIs always answer JSON."""
-    return path.startswith(JSON_PREFIXES)
+    """OAuth endpoints and APIs always answer JSON; the authorize page is for browsers."""
+    return path.startswith(JSON_PREFIXES) and path not in BROWSER_PATHS
 
 
 UNAVAILABLE = (

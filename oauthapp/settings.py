@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
             "refresh_token_lifetime": 2592000,
             "enable_refresh_token": True,
             "refresh_token_reuse_detection": True,
+            "auth_code_lifetime": 600,
             "signing_algorithm": "RS256",
             "cors": {"allow_origins": [], "allow_headers": [], "preflight_max_age": 600},
         },
@@ -77,6 +78,7 @@ class AuthorizationServerSettings:
     refresh_token_lifetime: int
     enable_refresh_token: bool
     refresh_token_reuse_detection: bool
+    auth_code_lifetime: int
     signing_algorithm: str
     cors: CorsSettings
 
@@ -210,6 +212,9 @@ class _Parser:
                     ),
                     refresh_token_reuse_detection=self.get(
                         f"{auth}.refresh_token_reuse_detection", _bool, "must be true or false"
+                    ),
+                    auth_code_lifetime=self.get(
+                        f"{auth}.auth_code_lifetime", _positive_int, "must be a positive integer"
                     ),
                     signing_algorithm=self.get(
                         f"{auth}.signing_algorithm",

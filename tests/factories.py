@@ -6,6 +6,7 @@ import itertools
 
 from oauthapp.accounts import service as accounts
 from oauthapp.applications import service as applications
+from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, Organization, Role, User
 
 PASSWORD = "correct horse battery"
@@ -58,3 +59,23 @@ def make_application(
         org, name or f"App {next(_sequence)}", grant, kind, owner, active
     )
     return new.application, new.client_secret
+
+
+def make_code_application(
+    org: Organization | None = None,
+    kind: Kind = Kind.BACKOFFICE,
+    redirect_uris: tuple[str, ...] = ("https://app.example/cb",),
+    confidential: bool = True,
+    skip_consent: bool = False,
+    active: bool = True,
+) -> tuple[OAuthApplication, str | None]:
+    """An authorization-code application and its plain secret (None for a public client)."""
+    application, secret = make_application(org, grant=Grant.PASSWORD, kind=kind, active=active)
+    application.grant_type = Grant.AUTHORIZATION_CODE
+    application.redirect_uris = list(redirect_uris)
+    application.confidential = confidential
+    application.skip_consent = skip_consent
+    if not confidential:
+        application.secret_hash = None
+    db.session.commit()
+    return application, secret if confidential else None

@@ -33,6 +33,7 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
     assert (auth.access_token_lifetime, auth.refresh_token_lifetime) == (3600, 2592000)
     assert auth.enable_refresh_token is True
     assert auth.refresh_token_reuse_detection is True
+    assert auth.auth_code_lifetime == 600
     assert auth.signing_algorithm == "RS256"
     assert (auth.cors.allow_origins, auth.cors.allow_headers, auth.cors.preflight_max_age) == (
         (),
@@ -112,6 +113,8 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
          "oauth2_server.authorization_server.access_token_lifetime"),
         ({"oauth2_server": {"authorization_server": {"refresh_token_lifetime": 0}}},
          "oauth2_server.authorization_server.refresh_token_lifetime"),
+        ({"oauth2_server": {"authorization_server": {"auth_code_lifetime": 0}}},
+         "oauth2_server.authorization_server.auth_code_lifetime"),
         ({"oauth2_server": {"authorization_server": {"signing_algorithm": "HS256"}}},
          "oauth2_server.authorization_server.signing_algorithm"),
         ({"oauth2_server": {"authorization_server": {"enable_refresh_token": "yes"}}},

@@ -36,6 +36,9 @@ from oauthapp.accounts.service import end_all_sessions, unlock_account
 from oauthapp.accounts.session import start_session
 from oauthapp.applications.access import Access, access_of, may_add_for
 from oauthapp.applications.grid import owned_applications
+from oauthapp.authorize.consents import Authorized, authorized_applications
+from oauthapp.authorize.requests import asking_application
+from oauthapp.authorize.views import policy_for
 from oauthapp.extensions import db
 from oauthapp.keys import keys
 from oauthapp.models import CustomerUser, Kind, User
@@ -76,12 +79,22 @@ def login() -> Response | str:
             assert user is not None
             start_session(user)
             return redirect(safe_next(form.next.data) or url_for("accounts.home"))
-    return render_template("accounts/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm, status: int = 200) -> Response:
+    """The login page; naming the application when the login is for its authorize request."""
+    application = asking_application(form.next.data)
+    page = render_template("accounts/login.html", form=form, application=application)
+    response = make_response(page, status)
+    if application is not None:
+        response.headers["Content-Security-Policy"] = policy_for(application)
+    return response
 
 
 def _throttled(form: LoginForm, seconds: int) -> Response:
     form.form_errors.append(login_throttle.MESSAGE.format(seconds=seconds))
-    response = make_response(render_template("accounts/login.html", form=form), 429)
+    response = _login_page(form, 429)
     response.headers["Retry-After"] = str(seconds)
     return response
 
@@ -139,7 +152,13 @@ def user(user_id: int) -> str:
 @login_required
 def profile() -> str:
     me: User = current_user._get_current_object()
-    return _user_page(access_of(me), me, title="My User", sessions_form=EndSessionsForm())
+    return _user_page(
+        access_of(me),
+        me,
+        title="My User",
+        sessions_form=EndSessionsForm(),
+        authorized=authorized_applications(me),
+    )
 
 
 @blueprint.post("/admin/profile/log-out-everywhere")
@@ -154,7 +173,11 @@ def log_out_everywhere() -> Response:
 
 
 def _user_page(
-    access: Access, account: User, title: str, sessions_form: EndSessionsForm | None = None
+    access: Access,
+    account: User,
+    title: str,
+    sessions_form: EndSessionsForm | None = None,
+    authorized: list[Authorized] | None = None,
 ) -> str:
     add_url = None
     if may_add_for(access, account):
@@ -169,6 +192,7 @@ def _user_page(
         key_status=keys().status(),
         sessions_form=sessions_form,
         may_unlock=may_unlock(access, account),
+        authorized=authorized,
     )
 
 

@@ -17,6 +17,7 @@ from oauthapp.token import access_tokens
 from oauthapp.token.cors import add_cors_headers
 from oauthapp.token.errors import TemporarilyUnavailable
 from oauthapp.token.guard import DATABASE_UNAVAILABLE, signing_keys
+from oauthapp.token.metadata import resource_metadata_url
 from oauthapp.token.principals import Principal, Revoked, principal_for
 from oauthapp.token.server import server
 
@@ -70,7 +71,7 @@ def requires_token(kind: Kind) -> Callable[[View], View]:
                 g.principal = authorize(kind)
                 response: Response = view(*args, **kwargs)
             except TokenRefused as refused:
-                response = refusal(str(refused))
+                response = refusal(str(refused), kind)
             except OAuth2Error as error:  # keys unavailable
                 response = server.handle_error_response(None, error)
             except SQLAlchemyError:
@@ -84,12 +85,13 @@ def requires_token(kind: Kind) -> Callable[[View], View]:
     return decorate
 
 
-def refusal(description: str) -> Response:
+def refusal(description: str, kind: Kind = Kind.BACKOFFICE) -> Response:
     response = jsonify(error="invalid_token", error_description=description)
     response.status_code = 401
     quoted = description.replace("\\", "").replace('"', "'")
     response.headers["WWW-Authenticate"] = (
-        f'Bearer realm="api", error="invalid_token", error_description="{quoted}"'
+        f'Bearer realm="api", error="invalid_token", error_description="{quoted}", '
+        f'resource_metadata="{resource_metadata_url(kind)}"'
     )
     response.headers["Cache-Control"] = "no-store"
     return response

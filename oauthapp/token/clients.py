@@ -18,11 +18,12 @@ from oauthapp.security.lockout import is_locked
 from oauthapp.token import throttle
 from oauthapp.token.principals import load_application
 
-# Which application grant may use which requested grant.
-GRANT_FOR_REQUEST = {
-    "client_credentials": Grant.CLIENT_CREDENTIALS,
-    "password": Grant.PASSWORD,
-    "refresh_token": Grant.PASSWORD,
+# Which application grants may use which requested grant.
+GRANTS_FOR_REQUEST: dict[str, tuple[str, ...]] = {
+    "client_credentials": (Grant.CLIENT_CREDENTIALS,),
+    "password": (Grant.PASSWORD,),
+    "authorization_code": (Grant.AUTHORIZATION_CODE,),
+    "refresh_token": (Grant.PASSWORD, Grant.AUTHORIZATION_CODE),
 }
 AUTH_FAILED = "Client authentication failed."
 
@@ -43,14 +44,18 @@ class ClientRefused(InvalidClientError):
         return headers
 
 
-def authenticate(request: OAuth2Request, endpoint: str) -> OAuthApplication:
-    """The application whose credentials the request carries, checked for that endpoint."""
-    client_id, secret, basic = _credentials(request)
+def authenticate(
+    request: OAuth2Request, endpoint: str, allow_public: bool = False
+) -> OAuthApplication:
+    """The application whose credentials the request carries, checked for that endpoint.
+
+    With ALLOW_PUBLIC, a public client may send its client_id alone (auth method "none").
+    """
+    client_id, secret, basic = _credentials(request, allow_public)
     address = http_request.remote_addr or "-"
     application = _load(client_id)
     try:
-        stored = application.secret_hash if application is not None else None
-        if application is None or stored is None or not verify_secret(secret, stored):
+        if application is None or not _verified(application, secret):
             audit.record_failure("client_authentication_failed", client_id, address)
             throttle.register_failure(client_id, address)
             raise ClientRefused(AUTH_FAILED, basic)
@@ -61,11 +66,22 @@ def authenticate(request: OAuth2Request, endpoint: str) -> OAuthApplication:
     problem = refusal(application, request.payload.data.get("grant_type"), endpoint)
     if problem:
         raise ClientRefused(problem, basic)
-    request.auth_method = "client_secret_basic" if basic else "client_secret_post"
+    if secret is None:
+        request.auth_method = "none"
+    else:
+        request.auth_method = "client_secret_basic" if basic else "client_secret_post"
     return application
 
 
-def _credentials(request: OAuth2Request) -> tuple[str, str, bool]:
+def _verified(application: OAuthApplication, secret: str | None) -> bool:
+    """A public client sends no secret; a confidential one must send its own."""
+    stored = application.secret_hash
+    if secret is None:
+        return stored is None and not application.confidential
+    return stored is not None and verify_secret(secret, stored)
+
+
+def _credentials(request: OAuth2Request, allow_public: bool) -> tuple[str, str | None, bool]:
     params = request.payload.data
     header = request.headers.get("Authorization", "")
     scheme, _, encoded = header.strip().partition(" ")
@@ -79,6 +95,8 @@ def _credentials(request: OAuth2Request) -> tuple[str, str, bool]:
             raise InvalidRequestError("The client_id in the body differs from HTTP Basic.")
         return client_id, secret, True
     client_id, secret = params.get("client_id"), params.get("client_secret")
+    if allow_public and client_id and "client_secret" not in params:
+        return client_id, None, False
     if not client_id or not secret:
         raise ClientRefused(
             "Client authentication is required: HTTP Basic, or client_id and client_secret.",
@@ -111,7 +129,9 @@ def refusal(application: OAuthApplication, grant_type: str | None, endpoint: str
         return "The application is inactive."
     if not application.organization.enabled:
         return "The application's organization is disabled."
-    if endpoint == "token" and GRANT_FOR_REQUEST.get(grant_type or "") != application.grant_type:
+    if endpoint == "token" and application.grant_type not in GRANTS_FOR_REQUEST.get(
+        grant_type or "", ()
+    ):
         return f"The application may not use the {grant_type} grant."
     if application.grant_type == Grant.CLIENT_CREDENTIALS:
         owner = application.owner

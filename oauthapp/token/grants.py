@@ -1,19 +1,20 @@
-"""The three grants of the token endpoint, on Authlib's grant classes."""
+"""The client credentials, password and refresh-token grants, on Authlib's grant classes."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from flask import request as http_request
 from sqlalchemy import select
 
 from oauthapp import get_settings
 from oauthapp.accounts.service import normalize_email
+from oauthapp.authorize.codes import granted_scope
 from oauthapp.exceptions import InvalidInput
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Kind, OAuthApplication, RefreshToken, User
+from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, RefreshToken, User
 from oauthapp.security import login_throttle
 from oauthapp.security.authentication import LoginRefused, authenticate
 from oauthapp.security.lockout import refusal_reason
@@ -37,11 +38,12 @@ class _ClientChecked:
     """Client authentication and every client check, before any grant-specific work."""
 
     TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post"]
+    PUBLIC_CLIENTS: ClassVar[bool] = False  # whether a client_id alone (method "none") will do
     request: Any
     server: Any
 
     def authenticate_token_endpoint_client(self) -> OAuthApplication:
-        client = clients.authenticate(self.request, "token")
+        client = clients.authenticate(self.request, "token", self.PUBLIC_CLIENTS)
         self.request.client = client
         self.server.validate_requested_scope(self.request.payload.scope)
         return client
@@ -109,10 +111,16 @@ def _find_account(application: OAuthApplication, login: str) -> User | CustomerU
 
 
 class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
+    PUBLIC_CLIENTS = True  # public authorization-code clients refresh with their client_id
+
     def validate_token_request(self) -> None:
         if not get_settings().oauth2_server.authorization_server.enable_refresh_token:
             raise UnsupportedGrant("Refresh tokens are disabled on this server.")
-        application = self.authenticate_token_endpoint_client()
+        application = clients.authenticate(self.request, "token", self.PUBLIC_CLIENTS)
+        self.request.client = application
+        code_grant = application.grant_type == Grant.AUTHORIZATION_CODE
+        if not code_grant:  # only authorization-code grants carry scopes to narrow
+            self.server.validate_requested_scope(self.request.payload.scope)
         token = find_refresh_token(self.required("refresh_token"))
         if token is None or token.application_id != application.id:
             raise GrantRefused(BAD_REFRESH_TOKEN)
@@ -120,14 +128,11 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
             _detected_reuse(token)
         if not is_usable(token):
             raise GrantRefused(BAD_REFRESH_TOKEN)
-        account = load_account(application.kind, token.user_id or token.customer_user_id or 0)
-        if account is None:
-            raise GrantRefused(BAD_REFRESH_TOKEN)
-        reason = refusal_reason(account)
-        if reason:
-            raise GrantRefused(BAD_CREDENTIALS, reason)
         self.request.refresh_token = token
-        self.request.user = account
+        self.request.user = _account_of(application, token)
+        self.request.granted_scope = (
+            narrowed_scope(token.family_id, self.request.payload.scope) if code_grant else ""
+        )
 
     def create_token_response(self) -> Response:
         token: RefreshToken = self.request.refresh_token
@@ -138,8 +143,32 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
             self.request.user,
             with_refresh_token=True,
             family_id=token.family_id,
+            scope=self.request.granted_scope,
         )
         return 200, body, self.TOKEN_RESPONSE_HEADER
+
+
+def _account_of(application: OAuthApplication, token: RefreshToken) -> User | CustomerUser:
+    """The account a usable refresh token acts for, if it may still act."""
+    account = load_account(application.kind, token.user_id or token.customer_user_id or 0)
+    if account is None:
+        raise GrantRefused(BAD_REFRESH_TOKEN)
+    reason = refusal_reason(account)
+    if reason:
+        raise GrantRefused(BAD_CREDENTIALS, reason)
+    return account
+
+
+def narrowed_scope(family_id: str, requested: str | None) -> str:
+    """The scope a refresh gives: what the user granted, or less if the client asks (RFC 6749
+    §6); asking for more is invalid_scope."""
+    granted = granted_scope(family_id)
+    if requested is None:
+        return granted
+    wanted = set(requested.split(" ")) - {""}
+    if not wanted <= set(granted.split(" ")):
+        raise InvalidScopeError("The scope may not exceed the scope the user granted.")
+    return " ".join(name for name in granted.split(" ") if name in wanted)
 
 
 def _detected_reuse(token: RefreshToken) -> None:

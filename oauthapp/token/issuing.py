@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -17,14 +19,47 @@ from oauthapp.token.refresh_tokens import issue_refresh_token
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class Tokens:
+    """A token response's body and what the server must remember about it."""
+
+    body: dict[str, Any]
+    access: access_tokens.IssuedToken
+    family_id: str | None  # the refresh token's family, when one was issued
+    wrote: bool  # whether anything was added to the session
+
+    @property
+    def access_expires_at(self) -> datetime:
+        return datetime.fromtimestamp(self.access.expires_at, UTC)
+
+
 def token_response(
     application: OAuthApplication,
     account: User | CustomerUser,
     *,
     with_refresh_token: bool,
     family_id: str | None = None,
+    scope: str = "",
 ) -> dict[str, Any]:
     """The RFC 6749 §5.1 body for a new access token (and refresh token); commits if it wrote."""
+    tokens = issue_tokens(
+        application, account, with_refresh_token=with_refresh_token, family_id=family_id,
+        scope=scope,
+    )  # fmt: skip
+    if tokens.wrote:
+        db.session.commit()
+    return tokens.body
+
+
+def issue_tokens(
+    application: OAuthApplication,
+    account: User | CustomerUser,
+    *,
+    with_refresh_token: bool,
+    family_id: str | None = None,
+    scope: str = "",
+) -> Tokens:
+    """Sign the access token and add the refresh token and last use (not committed)."""
     settings = get_settings()
     auth = settings.oauth2_server.authorization_server
     access = access_tokens.issue(
@@ -35,22 +70,24 @@ def token_response(
         client_id=application.client_id,
         organization_id=application.organization_id,
         lifetime=auth.access_token_lifetime,
+        scope=scope,
     )
     body: dict[str, Any] = {
         "token_type": "Bearer",
         "expires_in": access.lifetime,
         "access_token": access.token,
     }
-    wrote = False
+    if scope:
+        body["scope"] = scope
+    wrote, family = False, None
     if with_refresh_token and auth.enable_refresh_token:
+        family = family_id or secrets.token_urlsafe(24)
         body["refresh_token"] = issue_refresh_token(
-            application, account, access, auth.refresh_token_lifetime, family_id
+            application, account, access, auth.refresh_token_lifetime, family
         )
         wrote = True
     wrote = note_use(application) or wrote
-    if wrote:
-        db.session.commit()
-    return body
+    return Tokens(body, access, family, wrote)
 
 
 def note_use(application: OAuthApplication) -> bool:

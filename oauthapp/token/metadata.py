@@ -1,13 +1,20 @@
-"""Discovery documents: RFC 8414 server metadata and the JWKS."""
+"""Discovery documents: RFC 8414 server metadata, RFC 9728 resource metadata, the JWKS."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from oauthapp import get_settings
+from oauthapp.authorize.requests import AUTHORIZE_PATH
+from oauthapp.authorize.scopes import REGISTRY
 from oauthapp.keys import KeyRing
+from oauthapp.models import Kind
+from oauthapp.token.access_tokens import audience
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+# Public authorization-code clients send their client_id alone at the token endpoint.
+TOKEN_AUTH_METHODS = [*AUTH_METHODS, "none"]
+RESOURCE_PATHS = {Kind.BACKOFFICE: "api", Kind.STOREFRONT: "api/frontend"}
 
 
 def server_metadata() -> dict[str, Any]:
@@ -16,20 +23,42 @@ def server_metadata() -> dict[str, Any]:
     issuer = settings.oauth2_server.issuer
     base = issuer.rstrip("/")
     auth = settings.oauth2_server.authorization_server
-    grants = ["client_credentials", "password"]
+    grants = ["authorization_code", "client_credentials", "password"]
     if auth.enable_refresh_token:
         grants.append("refresh_token")
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{base}{AUTHORIZE_PATH}",
         "token_endpoint": f"{base}/oauth2-token",
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "revocation_endpoint": f"{base}/oauth2/revoke",
         "introspection_endpoint": f"{base}/oauth2/introspect",
         "grant_types_supported": grants,
-        "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": list(REGISTRY),
+        "authorization_response_iss_parameter_supported": True,
+        "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+    }
+
+
+def resource_metadata_url(kind: Kind) -> str:
+    """Where the RFC 9728 document of an API is (its 401s point there)."""
+    base = get_settings().oauth2_server.issuer.rstrip("/")
+    return f"{base}/.well-known/oauth-protected-resource/{RESOURCE_PATHS[kind]}"
+
+
+def resource_metadata(kind: Kind) -> dict[str, Any]:
+    """RFC 9728 protected resource metadata of the back-office or storefront API."""
+    issuer = get_settings().oauth2_server.issuer
+    return {
+        "resource": audience(issuer, kind),
+        "authorization_servers": [issuer],
+        "bearer_methods_supported": ["header"],
+        "scopes_supported": list(REGISTRY),
     }
 
 

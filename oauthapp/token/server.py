@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.errors import InvalidScopeError, UnsupportedGrantTypeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidScopeError,
+    OAuth2Error,
+    UnsupportedGrantTypeError,
+)
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import Request, Response, json
 
+from oauthapp import get_settings
 from oauthapp.token import clients
 from oauthapp.token.body import read_parameters
+from oauthapp.token.code_grant import AuthorizationCodeGrant, S256Challenge
 from oauthapp.token.endpoints import IntrospectionEndpoint, RevocationEndpoint
 from oauthapp.token.errors import UnsupportedGrant
 from oauthapp.token.grants import ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant
@@ -64,6 +71,7 @@ class TokenServer(AuthorizationServer):
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(PasswordGrant)
         self.register_grant(RefreshTokenGrant)
+        self.register_grant(AuthorizationCodeGrant, [S256Challenge()])
         self.register_endpoint(RevocationEndpoint)
         self.register_endpoint(IntrospectionEndpoint)
 
@@ -78,10 +86,17 @@ class TokenServer(AuthorizationServer):
         except UnsupportedGrantTypeError:
             grant_type = request.payload.grant_type
             raise UnsupportedGrant(
-                "The grant_type must be client_credentials, password or refresh_token."
+                "The grant_type must be client_credentials, password, authorization_code "
+                "or refresh_token."
                 if grant_type
                 else "Missing 'grant_type' in request."
             ) from None
+
+    def get_authorization_grant(self, request: TokenRequest) -> AuthorizationCodeGrant:
+        """The code grant validates every authorize request, response_type included (§7)."""
+        grant = AuthorizationCodeGrant(request, self)
+        S256Challenge()(grant)
+        return grant
 
     def authenticate_client(
         self, request: TokenRequest, methods: list[str], endpoint: str = "token"
@@ -99,6 +114,14 @@ class TokenServer(AuthorizationServer):
         response = Response(body, status=status_code, headers=headers)
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
+        return response
+
+    def handle_error_response(self, request: Any, error: OAuth2Error) -> Response:
+        if error.redirect_uri:  # an authorize error: back to the client, naming us (RFC 9207)
+            params = [*error.get_body(), ("iss", get_settings().oauth2_server.issuer)]
+            location = add_params_to_uri(error.redirect_uri, params)
+            return self.handle_response(302, "", [("Location", location)])
+        response: Response = super().handle_error_response(request, error)
         return response
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:

@@ -6,9 +6,10 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import Blueprint, Response, jsonify
 
 from oauthapp.extensions import csrf
+from oauthapp.models import Kind
 from oauthapp.token.cors import add_cors_headers, preflight
 from oauthapp.token.guard import oauth_response, signing_keys
-from oauthapp.token.metadata import jwks, server_metadata
+from oauthapp.token.metadata import jwks, resource_metadata, server_metadata
 from oauthapp.token.server import server
 
 blueprint = Blueprint("token", __name__)
@@ -40,6 +41,16 @@ def token_preflight() -> Response:
 @blueprint.get("/.well-known/oauth-authorization-server")
 def metadata() -> Response:
     return _public(jsonify(server_metadata()))
+
+
+@blueprint.get("/.well-known/oauth-protected-resource/api")
+def api_resource() -> Response:
+    return _public(jsonify(resource_metadata(Kind.BACKOFFICE)))
+
+
+@blueprint.get("/.well-known/oauth-protected-resource/api/frontend")
+def frontend_resource() -> Response:
+    return _public(jsonify(resource_metadata(Kind.STOREFRONT)))
 
 
 @blueprint.get("/.well-known/jwks.json")

@@ -32,9 +32,12 @@ REVOKE_URL = "/oauth2/revoke"
 PROPER_SCHEMES = ("Bearer ", "bearer ", "BEARER ", "Bearer  ")
 SCHEMES = ("Bearer ",) * 6 + PROPER_SCHEMES + ("Bearer\t", "Token ", "Basic ", "")
 PLACES = ("header",) * 8 + ("query", "form", "header and query", "other header")
-# RFC 6750 §3: the challenge, its description limited to %x20-21 / %x23-5B / %x5D-7E.
+# RFC 6750 §3: the challenge, its description limited to %x20-21 / %x23-5B / %x5D-7E; then
+# the API's RFC 9728 document.
 CHALLENGE = re.compile(
-    r'Bearer realm="api", error="invalid_token", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]*"'
+    r'Bearer realm="api", error="invalid_token", '
+    r'error_description="[\x20\x21\x23-\x5b\x5d-\x7e]*", '
+    r'resource_metadata="http://localhost:5000/\.well-known/oauth-protected-resource/api(/frontend)?"'
 )
 
 

@@ -43,6 +43,9 @@ FORBIDDEN = Outcome(403)
 NOT_FOUND = Outcome(404)
 NOT_ALLOWED = Outcome(405)
 PREFLIGHT = Outcome(204)
+BAD_REQUEST = Outcome(400)
+CUSTOMER_LOGIN = "/customer/user/login"
+CUSTOMER_PROFILE = "/customer/user/profile"
 
 
 def to(location: str) -> Outcome:
@@ -245,6 +248,33 @@ ROUTES = [
         path=EMAIL + "/outbox/{message}/retry",
         prepare=failed_message,
     ),
+    # The browser leg of the authorization code grant (its flow is tested in tests/authorize):
+    # without a client_id the request is refused on this server, whoever asks.
+    Route("/oauth2-token/authorize", everyone(BAD_REQUEST), everyone(BAD_REQUEST)),
+    Route(
+        "/admin/profile/applications/<int(max=2147483647):application_id>/revoke",
+        NO_GET,
+        by_actor(LOGIN, *[to("/admin/profile")] * 4),  # nobody granted Alice CC: no change
+        path="/admin/profile/applications/{app}/revoke",
+    ),
+    # Customer users' pages: a back-office session is no customer session.
+    Route(
+        "/customer/user/login",
+        everyone(OK),
+        everyone(to(CUSTOMER_PROFILE)),  # anyone may sign in as carol
+        form=fixed({"email": "carol@example.com", "password": PASSWORD}),
+        changes_session=True,
+    ),
+    Route("/customer/user/logout", NO_GET, everyone(to(CUSTOMER_LOGIN))),
+    Route(CUSTOMER_PROFILE, everyone(to(CUSTOMER_LOGIN)), NO_POST),
+    Route(
+        "/customer/user/profile/applications/<int(max=2147483647):application_id>/revoke",
+        NO_GET,
+        everyone(to(CUSTOMER_LOGIN)),
+        path="/customer/user/profile/applications/{app}/revoke",
+    ),
+    Route("/.well-known/oauth-protected-resource/api", everyone(OK), NO_POST),
+    Route("/.well-known/oauth-protected-resource/api/frontend", everyone(OK), NO_POST),
     # Client-authenticated endpoints: a session is no client authentication.
     Route("/oauth2-token", NO_GET, ANY_SESSION_401, fixed({"grant_type": "password"}), PREFLIGHT),
     Route("/oauth2/revoke", NO_GET, ANY_SESSION_401, fixed({"token": "anything"}), PREFLIGHT),

@@ -15,10 +15,11 @@ import pytest
 from flask import Flask
 
 from oauthapp.extensions import db
-from oauthapp.models import OAuthApplication, Organization
+from oauthapp.models import Kind, OAuthApplication, Organization
 from tests.accounts.helpers import csrf_token, log_in
+from tests.authorize.helpers import CodeApp, exchange, obtain_code, pkce_pair
 from tests.conftest import AppFactory
-from tests.factories import PASSWORD, make_org, make_user
+from tests.factories import PASSWORD, make_code_application, make_org, make_user
 from tests.token.helpers import basic, bearer, post_token
 
 # Loggers the flow goes through; with every logger already known, each is set to DEBUG.
@@ -168,6 +169,7 @@ def run_flow(app: Flask, owner: int) -> Flow:
     cc_secret = flow.regenerate(cc_id)
     pw_id, pw_secret = flow.create({**new, "name": "Logged Password", "grant": "password"})
     run_token_flow(flow, cc_id, cc_secret, pw_id, pw_secret)
+    run_code_flow(flow)
     token = csrf_token(flow.browser, "/logout")
     assert flow.browser.post("/logout", data={"csrf_token": token}).status_code == 302
     return flow
@@ -199,6 +201,28 @@ def run_token_flow(flow: Flow, cc_id: str, cc_secret: str, pw_id: str, pw_secret
         assert revoked.status_code == 200
     assert introspect(flow, second["access_token"], by_basic) is False
     assert flow.api.get("/api/me", headers=flow.bearer(second["access_token"])).status_code == 401
+
+
+def run_code_flow(flow: Flow) -> None:
+    """The authorization code grant: consent, the code, its exchange, its reuse, a refresh."""
+    with flow.app.app_context():
+        acme = db.session.scalar(db.select(Organization).filter_by(name="Acme"))
+        application, secret = make_code_application(acme)
+        code_app = CodeApp(application.id, application.client_id, secret, Kind.BACKOFFICE,
+                           application.organization_id, application.name)  # fmt: skip
+    assert secret is not None
+    flow.keep("client secret", secret)
+    verifier, challenge = pkce_pair()
+    flow.keep("code verifier", verifier)
+    code = flow.keep("authorization code", obtain_code(
+        flow.browser, code_app, code_challenge=challenge, code_challenge_method="S256"
+    ))  # fmt: skip
+    response = exchange(flow.api, code_app, code, verifier)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    flow.keep("access token", body["access_token"])
+    flow.keep("refresh token", body["refresh_token"])
+    assert exchange(flow.api, code_app, code, verifier).status_code == 400  # reused: revoked
 
 
 def introspect(flow: Flow, token: str, headers: dict[str, str]) -> bool:

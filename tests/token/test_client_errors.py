@@ -14,7 +14,13 @@ from werkzeug.test import TestResponse
 from oauthapp.accounts.service import set_enabled, set_organization_enabled
 from oauthapp.extensions import db
 from oauthapp.models import Grant, Kind, OAuthApplication, User, utcnow
-from tests.factories import PASSWORD, make_application, make_org, make_user
+from tests.factories import (
+    PASSWORD,
+    make_application,
+    make_code_application,
+    make_org,
+    make_user,
+)
 from tests.token.helpers import assert_error, basic, post_token
 
 METHODS = ["body", "basic"]
@@ -65,6 +71,10 @@ def new_client(app: Flask) -> Factory:
     def create(grant: Grant = Grant.CLIENT_CREDENTIALS, **options: Any) -> Client:
         with app.app_context():
             org = make_org()
+            if grant == Grant.AUTHORIZATION_CODE:
+                application, code_secret = make_code_application(org, **options)
+                assert code_secret is not None
+                return Client(app, application, code_secret)
             application, secret = make_application(org, grant=grant, **options)
             made = Client(app, application, secret)
             if grant == Grant.PASSWORD:
@@ -74,6 +84,15 @@ def new_client(app: Flask) -> Factory:
             return made
 
     return create
+
+
+def grant_params(client: Client, grant: Grant) -> dict[str, str]:
+    """What a request of that grant sends besides the client's credentials."""
+    if grant == Grant.PASSWORD:
+        return {"username": client.username, "password": PASSWORD}
+    if grant == Grant.AUTHORIZATION_CODE:
+        return {"code": "some-code", "redirect_uri": "https://app.example/cb"}
+    return {}
 
 
 def assert_refused(response: TestResponse, method: str) -> dict[str, Any]:
@@ -100,11 +119,18 @@ def test_a_client_id_longer_than_64_characters_is_refused(new_client: Factory, m
     assert_refused(new_client().post(method, client_id="a" * 65), method)
 
 
+@pytest.mark.parametrize("grant", list(Grant))
 @pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
 @pytest.mark.parametrize("method", METHODS)
-def test_a_wrong_secret_is_refused(new_client: Factory, method: str, as_json: bool) -> None:
-    client = new_client()
-    assert_refused(client.post(method, secret=client.secret + "x", as_json=as_json), method)
+def test_a_wrong_secret_is_refused(
+    new_client: Factory, method: str, as_json: bool, grant: Grant
+) -> None:
+    client = new_client(grant)
+    params = grant_params(client, grant)
+    response = client.post(
+        method, grant.value, secret=client.secret + "x", as_json=as_json, **params
+    )
+    assert_refused(response, method)
     assert client.last_used_at() is None
 
 
@@ -142,17 +168,19 @@ def test_missing_client_credentials_are_refused(
     assert client.last_used_at() is None
 
 
+@pytest.mark.parametrize("grant", list(Grant))
 @pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
 @pytest.mark.parametrize("method", METHODS)
 def test_an_inactive_application_is_refused(
-    new_client: Factory, method: str, as_json: bool
+    new_client: Factory, method: str, as_json: bool, grant: Grant
 ) -> None:
-    client = new_client(active=False)
-    assert_refused(client.post(method, as_json=as_json), method)
+    client = new_client(grant, active=False)
+    params = grant_params(client, grant)
+    assert_refused(client.post(method, grant.value, as_json=as_json, **params), method)
     assert client.last_used_at() is None
 
 
-@pytest.mark.parametrize("grant", [Grant.CLIENT_CREDENTIALS, Grant.PASSWORD])
+@pytest.mark.parametrize("grant", list(Grant))
 @pytest.mark.parametrize("method", METHODS)
 def test_an_application_of_a_disabled_organization_is_refused(
     app: Flask, new_client: Factory, method: str, grant: Grant
@@ -162,8 +190,7 @@ def test_an_application_of_a_disabled_organization_is_refused(
         application = db.session.scalar(db.select(OAuthApplication).filter_by(client_id=client.id))
         assert application is not None
         set_organization_enabled(application.organization.name, False)
-    params = {"username": client.username, "password": PASSWORD} if grant == Grant.PASSWORD else {}
-    assert_refused(client.post(method, grant.value, **params), method)
+    assert_refused(client.post(method, grant.value, **grant_params(client, grant)), method)
     assert client.last_used_at() is None
 
 
@@ -220,27 +247,30 @@ ALLOWED = {
     (Grant.CLIENT_CREDENTIALS, "client_credentials"),
     (Grant.PASSWORD, "password"),
     (Grant.PASSWORD, "refresh_token"),
+    (Grant.AUTHORIZATION_CODE, "authorization_code"),
+    (Grant.AUTHORIZATION_CODE, "refresh_token"),
 }
+REQUESTED = ["client_credentials", "password", "refresh_token", "authorization_code"]
 
 
-@pytest.mark.parametrize("requested", ["client_credentials", "password", "refresh_token"])
-@pytest.mark.parametrize("grant", [Grant.CLIENT_CREDENTIALS, Grant.PASSWORD])
+@pytest.mark.parametrize("requested", REQUESTED)
+@pytest.mark.parametrize("grant", list(Grant))
 @pytest.mark.parametrize("method", METHODS)
 def test_an_application_may_use_only_the_grant_it_was_created_for(
     new_client: Factory, method: str, grant: Grant, requested: str
 ) -> None:
     client = new_client(grant)
-    params: dict[str, str] = {}
-    if requested == "password":
-        params = {"username": client.username, "password": PASSWORD}
-    elif requested == "refresh_token":
+    params = grant_params(client, Grant(requested)) if requested != "refresh_token" else {}
+    if requested == "refresh_token":
         params = {"refresh_token": _refresh_token(client) if grant == Grant.PASSWORD else "any"}
     response = client.post(method, requested, **params)
-    if (grant, requested) in ALLOWED:
+    if (grant, requested) not in ALLOWED:
+        assert_refused(response, method)
+    elif grant == Grant.AUTHORIZATION_CODE:  # the client passed; its made-up code did not
+        assert_error(response, 400, "invalid_grant")
+    else:
         assert response.status_code == 200, response.get_data(as_text=True)
         assert response.get_json()["token_type"] == "Bearer"
-    else:
-        assert_refused(response, method)
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])

@@ -34,14 +34,6 @@ CORS_HEADERS = (
 )
 
 
-class TokenOnlyServerMetadata(AuthorizationServerMetadata):
-    """Authlib's RFC 8414 checks, but a server without an authorization endpoint supports
-    no response type, so response_types_supported may be an empty array (Authlib wants one)."""
-
-    def validate_response_types_supported(self) -> None:
-        assert isinstance(self.get("response_types_supported"), list)
-
-
 def metadata(client: FlaskClient) -> dict[str, Any]:
     response = client.get(METADATA_URL)
     assert response.status_code == 200
@@ -53,9 +45,12 @@ def metadata(client: FlaskClient) -> dict[str, Any]:
 def test_the_metadata_is_valid_rfc_8414_server_metadata(make_app: Any) -> None:
     app = make_app(oauth2_server={"issuer": "https://auth.example.com"})
     document = metadata(app.test_client())
-    TokenOnlyServerMetadata(document).validate()
+    AuthorizationServerMetadata(document).validate()
     assert document["issuer"] == "https://auth.example.com"
-    assert document["response_types_supported"] == []
+    assert document["authorization_endpoint"] == "https://auth.example.com/oauth2-token/authorize"
+    assert document["response_types_supported"] == ["code"]
+    assert document["code_challenge_methods_supported"] == ["S256"]
+    assert document["authorization_response_iss_parameter_supported"] is True
 
 
 def test_the_metadata_names_every_endpoint_under_the_issuer(client: FlaskClient) -> None:
@@ -89,18 +84,21 @@ def test_the_metadata_lists_the_grants_and_client_authentication_methods(
 ) -> None:
     document = metadata(client)
     assert set(document["grant_types_supported"]) == {
+        "authorization_code",
         "client_credentials",
         "password",
         "refresh_token",
     }
-    for endpoint in ("token", "revocation", "introspection"):
+    # "none": public authorization-code clients send their client_id alone.
+    assert set(document["token_endpoint_auth_methods_supported"]) == AUTH_METHODS | {"none"}
+    for endpoint in ("revocation", "introspection"):
         assert set(document[f"{endpoint}_endpoint_auth_methods_supported"]) == AUTH_METHODS
 
 
 def test_without_refresh_tokens_the_metadata_drops_the_refresh_grant(make_app: Any) -> None:
     app = make_app(oauth2_server={"authorization_server": {"enable_refresh_token": False}})
     grants = metadata(app.test_client())["grant_types_supported"]
-    assert set(grants) == {"client_credentials", "password"}
+    assert set(grants) == {"authorization_code", "client_credentials", "password"}
 
 
 def test_the_jwks_has_the_public_key_with_kid_alg_and_use(client: FlaskClient) -> None:

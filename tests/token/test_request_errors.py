@@ -261,7 +261,7 @@ def test_a_missing_grant_type_is_unsupported(
 
 @pytest.mark.parametrize(
     "grant_type",
-    ["authorization_code", "implicit", "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    ["implicit", "device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer",
      "CLIENT_CREDENTIALS", " client_credentials", "client_credentials password"],
 )  # fmt: skip
 def test_an_unknown_grant_type_is_unsupported(

@@ -1,0 +1,1 @@
+"""The browser leg of the authorization code grant: authorize, log in, consent, revoke."""
