@@ -9,7 +9,14 @@ from sqlalchemy import delete
 
 from oauthapp import get_settings
 from oauthapp.extensions import db
-from oauthapp.models import Grant, OAuthApplication, RefreshToken, RevokedAccessToken, utcnow
+from oauthapp.models import (
+    AuthorizationCode,
+    Grant,
+    OAuthApplication,
+    RefreshToken,
+    RevokedAccessToken,
+    utcnow,
+)
 from oauthapp.notifications import outbox
 from oauthapp.retired_keys import delete_retired
 
@@ -21,12 +28,15 @@ class CleanupCounts:
     orphaned_applications: int
     sent_messages: int = 0
     retired_keys: int = 0
+    authorization_codes: int = 0
 
 
 def cleanup(now: datetime | None = None) -> CleanupCounts:
-    """Delete expired tokens and revocations, ownerless client-credentials apps, old sent mail."""
+    """Delete expired tokens, codes and revocations, ownerless client-credentials apps, old mail."""
     now = now or utcnow()
     tokens = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at <= now))
+    # A code past its lifetime is refused whatever its state; its tokens outlive it on their own.
+    codes = db.session.execute(delete(AuthorizationCode).where(AuthorizationCode.expires_at <= now))
     revoked = db.session.execute(
         delete(RevokedAccessToken).where(RevokedAccessToken.expires_at <= now)
     )
@@ -44,6 +54,7 @@ def cleanup(now: datetime | None = None) -> CleanupCounts:
         revoked_access_tokens=_count(revoked),
         orphaned_applications=_count(orphans),
         sent_messages=outbox.delete_sent_before(now - outbox.KEEP_SENT),
+        authorization_codes=_count(codes),
         retired_keys=delete_retired(get_settings().oauth2_server.public_key, now.timestamp()),
     )
 

@@ -6,7 +6,6 @@ import itertools
 
 from oauthapp.accounts import service as accounts
 from oauthapp.applications import service as applications
-from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, Organization, Role, User
 
 PASSWORD = "correct horse battery"
@@ -70,12 +69,15 @@ def make_code_application(
     active: bool = True,
 ) -> tuple[OAuthApplication, str | None]:
     """An authorization-code application and its plain secret (None for a public client)."""
-    application, secret = make_application(org, grant=Grant.PASSWORD, kind=kind, active=active)
-    application.grant_type = Grant.AUTHORIZATION_CODE
-    application.redirect_uris = list(redirect_uris)
-    application.confidential = confidential
-    application.skip_consent = skip_consent
-    if not confidential:
-        application.secret_hash = None
-    db.session.commit()
-    return application, secret if confidential else None
+    new = applications.create_application(
+        org or make_org(),
+        f"App {next(_sequence)}",
+        Grant.AUTHORIZATION_CODE,
+        kind,
+        None,
+        active,
+        redirect_uris=redirect_uris,
+        confidential=confidential,
+        skip_consent=skip_consent,
+    )
+    return new.application, new.client_secret

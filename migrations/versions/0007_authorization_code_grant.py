@@ -33,6 +33,11 @@ def upgrade():
         batch_op.drop_constraint(op.f("ck_oauth_applications_grant_type"), type_="check")
         batch_op.create_check_constraint("grant_type", GRANTS_AFTER)
 
+    with op.batch_alter_table("oauth_refresh_tokens", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("scope", sa.String(length=1024), server_default="", nullable=False)
+        )
+
     op.create_table(
         "oauth_authorization_codes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -116,6 +121,8 @@ def upgrade():
 def downgrade():
     op.drop_table("oauth_consents")
     op.drop_table("oauth_authorization_codes")
+    with op.batch_alter_table("oauth_refresh_tokens", schema=None) as batch_op:
+        batch_op.drop_column("scope")
     op.execute("DELETE FROM oauth_applications WHERE grant_type = 'authorization_code'")
     with op.batch_alter_table("oauth_applications", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_oauth_applications_grant_type"), type_="check")

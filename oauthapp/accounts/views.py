@@ -191,8 +191,8 @@ def _user_page(
         add_url=add_url,
         key_status=keys().status(),
         sessions_form=sessions_form,
-        authorized=authorized,
         may_unlock=may_unlock(access, account),
+        authorized=authorized,
     )
 
 

@@ -114,11 +114,3 @@ def revoke_code_tokens(code_id: int) -> None:
         revoke_family(row.refresh_family_id)
     if row.access_token_jti and row.access_token_expires_at:
         revoke_access_token(row.access_token_jti, row.access_token_expires_at)
-
-
-def granted_scope(family_id: str) -> str:
-    """The scope of the code that started a refresh family ("" if none did)."""
-    scope = db.session.scalar(
-        select(AuthorizationCode.scope).where(AuthorizationCode.refresh_family_id == family_id)
-    )
-    return scope or ""

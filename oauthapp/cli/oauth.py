@@ -182,6 +182,7 @@ def cleanup() -> None:
     """Delete expired refresh tokens and revocations, and applications without their owner."""
     counts = cleanup_expired()
     click.echo(f"Deleted {counts.refresh_tokens} expired refresh tokens.")
+    click.echo(f"Deleted {counts.authorization_codes} expired authorization codes.")
     click.echo(f"Deleted {counts.revoked_access_tokens} expired revocation records.")
     click.echo(f"Deleted {counts.orphaned_applications} applications whose owner no longer exists.")
     click.echo(f"Deleted {counts.sent_messages} sent email messages older than 30 days.")

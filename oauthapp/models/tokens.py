@@ -29,6 +29,9 @@ class RefreshToken(Base):
     )
     family_id: Mapped[str] = mapped_column(String(64), index=True)
     access_token_jti: Mapped[str] = mapped_column(String(64))
+    # What the user granted the family (authorization code grants); a refresh may narrow the
+    # access token's scope, never this one (RFC 6749 section 6).
+    scope: Mapped[str] = mapped_column(String(1024), default="", server_default="")
     # When the access token issued with this refresh token expires: how long its revocation
     # record must be kept if this refresh token is rotated or revoked.
     access_token_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

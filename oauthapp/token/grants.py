@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from oauthapp import get_settings
 from oauthapp.accounts.service import normalize_email
-from oauthapp.authorize.codes import granted_scope
 from oauthapp.exceptions import InvalidInput
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, RefreshToken, User
@@ -131,7 +130,7 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
         self.request.refresh_token = token
         self.request.user = _account_of(application, token)
         self.request.granted_scope = (
-            narrowed_scope(token.family_id, self.request.payload.scope) if code_grant else ""
+            narrowed_scope(token.scope, self.request.payload.scope) if code_grant else ""
         )
 
     def create_token_response(self) -> Response:
@@ -144,6 +143,7 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
             with_refresh_token=True,
             family_id=token.family_id,
             scope=self.request.granted_scope,
+            refresh_scope=token.scope,
         )
         return 200, body, self.TOKEN_RESPONSE_HEADER
 
@@ -159,10 +159,9 @@ def _account_of(application: OAuthApplication, token: RefreshToken) -> User | Cu
     return account
 
 
-def narrowed_scope(family_id: str, requested: str | None) -> str:
+def narrowed_scope(granted: str, requested: str | None) -> str:
     """The scope a refresh gives: what the user granted, or less if the client asks (RFC 6749
     §6); asking for more is invalid_scope."""
-    granted = granted_scope(family_id)
     if requested is None:
         return granted
     wanted = set(requested.split(" ")) - {""}

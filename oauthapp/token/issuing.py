@@ -40,11 +40,12 @@ def token_response(
     with_refresh_token: bool,
     family_id: str | None = None,
     scope: str = "",
+    refresh_scope: str | None = None,
 ) -> dict[str, Any]:
     """The RFC 6749 §5.1 body for a new access token (and refresh token); commits if it wrote."""
     tokens = issue_tokens(
         application, account, with_refresh_token=with_refresh_token, family_id=family_id,
-        scope=scope,
+        scope=scope, refresh_scope=refresh_scope,
     )  # fmt: skip
     if tokens.wrote:
         db.session.commit()
@@ -58,8 +59,12 @@ def issue_tokens(
     with_refresh_token: bool,
     family_id: str | None = None,
     scope: str = "",
+    refresh_scope: str | None = None,
 ) -> Tokens:
-    """Sign the access token and add the refresh token and last use (not committed)."""
+    """Sign the access token and add the refresh token and last use (not committed).
+
+    The refresh token keeps refresh_scope (what was granted; by default the access token's).
+    """
     settings = get_settings()
     auth = settings.oauth2_server.authorization_server
     access = access_tokens.issue(
@@ -83,7 +88,12 @@ def issue_tokens(
     if with_refresh_token and auth.enable_refresh_token:
         family = family_id or secrets.token_urlsafe(24)
         body["refresh_token"] = issue_refresh_token(
-            application, account, access, auth.refresh_token_lifetime, family
+            application,
+            account,
+            access,
+            auth.refresh_token_lifetime,
+            family,
+            scope if refresh_scope is None else refresh_scope,
         )
         wrote = True
     wrote = note_use(application) or wrote

@@ -27,6 +27,7 @@ def issue_refresh_token(
     access: IssuedToken,
     lifetime: int,
     family_id: str | None = None,
+    scope: str = "",
 ) -> str:
     """Add a new refresh token (not committed) and return its only plain copy.
 
@@ -43,6 +44,7 @@ def issue_refresh_token(
             "customer_user_id": account.id if isinstance(account, CustomerUser) else None,
             "family_id": family_id or secrets.token_urlsafe(24),
             "access_token_jti": access.jti,
+            "scope": scope,
             "access_token_expires_at": datetime.fromtimestamp(access.expires_at, UTC),
             "expires_at": now + timedelta(seconds=lifetime),
             "revoked": False,

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from oauthapp.extensions import db
 from oauthapp.models import (
+    AuthorizationCode,
     CustomerUser,
     Grant,
     Kind,
@@ -23,7 +24,13 @@ from oauthapp.models import (
     utcnow,
 )
 from tests.cli.helpers import invoke
-from tests.factories import make_application, make_customer, make_org, make_user
+from tests.factories import (
+    make_application,
+    make_code_application,
+    make_customer,
+    make_org,
+    make_user,
+)
 
 _unique = itertools.count(1)
 
@@ -54,6 +61,21 @@ def add_refresh_token(application: OAuthApplication, user: User, expires_in: tim
     return token_hash
 
 
+def add_code(application: OAuthApplication, user: User, expires_in: timedelta) -> str:
+    code_hash = f"code-{next(_unique)}"
+    db.session.add(
+        AuthorizationCode(
+            code_hash=code_hash,
+            application_id=application.id,
+            redirect_uri="https://app.example/cb",
+            user_id=user.id,
+            auth_time=utcnow(),
+            expires_at=utcnow() + expires_in,
+        )
+    )
+    return code_hash
+
+
 def add_revocation(expires_in: timedelta) -> str:
     jti = f"revoked-{next(_unique)}"
     db.session.add(RevokedAccessToken(jti=jti, expires_at=utcnow() + expires_in))
@@ -75,6 +97,9 @@ def scenario(app: Flask) -> Scenario:
         store_orphan, _ = make_application(org, "Store left", kind=Kind.STOREFRONT, owner=customer)
         expired = {add_refresh_token(kept, owner, -delta) for delta in (hour, day, 30 * day)}
         valid = {add_refresh_token(kept, owner, delta) for delta in (hour, 30 * day)}
+        code_app, _ = make_code_application(org)
+        add_code(code_app, owner, -hour)
+        add_code(code_app, owner, timedelta(minutes=5))
         expired_revocations = {add_revocation(-hour)}
         valid_revocations = {add_revocation(hour), add_revocation(day)}
         db.session.commit()
@@ -83,7 +108,7 @@ def scenario(app: Flask) -> Scenario:
         db.session.execute(delete(CustomerUser).where(CustomerUser.id == customer.id))
         db.session.commit()
         return Scenario(
-            kept_applications={kept.client_id, password_app.client_id},
+            kept_applications={kept.client_id, password_app.client_id, code_app.client_id},
             orphaned_applications={orphan.client_id, store_orphan.client_id},
             valid_refresh_tokens=valid,
             expired_refresh_tokens=expired,
@@ -110,6 +135,7 @@ def test_cleanup_prints_what_it_deleted(cli: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Deleted 3 expired refresh tokens.\n"
+        "Deleted 1 expired authorization codes.\n"
         "Deleted 1 expired revocation records.\n"
         "Deleted 2 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
@@ -151,6 +177,7 @@ def test_a_second_cleanup_finds_nothing_more(cli: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Deleted 0 expired refresh tokens.\n"
+        "Deleted 0 expired authorization codes.\n"
         "Deleted 0 expired revocation records.\n"
         "Deleted 0 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
@@ -163,3 +190,13 @@ def test_cleanup_on_an_empty_database_deletes_nothing(cli: FlaskCliRunner) -> No
     assert result.exit_code == 0, result.output
     assert "Deleted 0 expired refresh tokens." in result.output
     assert "Deleted 0 applications whose owner no longer exists." in result.output
+
+
+def test_cleanup_deletes_only_expired_authorization_codes(
+    app: Flask, cli: FlaskCliRunner, scenario: Scenario
+) -> None:
+    assert invoke(cli, "oauth", "cleanup").exit_code == 0
+    with app.app_context():
+        left = list(db.session.scalars(select(AuthorizationCode)))
+    assert len(left) == 1
+    assert left[0].expires_at > utcnow()

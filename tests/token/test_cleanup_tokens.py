@@ -121,6 +121,7 @@ def test_cleanup_of_live_tokens_only_deletes_nothing(app: Flask, password_client
     output = cleanup(app)
     assert output == (
         "Deleted 0 expired refresh tokens.\n"
+        "Deleted 0 expired authorization codes.\n"
         "Deleted 0 expired revocation records.\n"
         "Deleted 0 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
