@@ -2,3 +2,4 @@
 
 USERINFO_PATH = "/oauth2/userinfo"
 LOGOUT_PATH = "/oauth2/logout"
+LOGGED_OUT_PATH = "/oauth2/logged-out"

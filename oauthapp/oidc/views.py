@@ -18,10 +18,11 @@ from werkzeug.wrappers import Response
 
 from oauthapp.api.bearer import guarded, verified_token
 from oauthapp.authorize.views import no_store, untrusted_page
+from oauthapp.errors import error_response
 from oauthapp.extensions import csrf
 from oauthapp.models import Kind
 from oauthapp.oidc import logout as logouts
-from oauthapp.oidc.paths import LOGOUT_PATH, USERINFO_PATH
+from oauthapp.oidc.paths import LOGGED_OUT_PATH, LOGOUT_PATH, USERINFO_PATH
 from oauthapp.oidc.userinfo import userinfo as userinfo_of
 from oauthapp.token.cors import preflight
 from oauthapp.token.guard import signing_keys
@@ -56,8 +57,11 @@ def logout() -> Response:
         return no_store(make_response(render_template("oidc/logout.html", form=FlaskForm())))
     try:
         found = logouts.read_hint(signing_keys(), hint)
-    except (logouts.BadHint, OAuth2Error) as bad:
-        return untrusted_page(str(bad) if isinstance(bad, logouts.BadHint) else bad.description)
+    except logouts.BadHint as bad:
+        return untrusted_page(str(bad))
+    except OAuth2Error as unavailable:  # no keys to check the hint with
+        page = error_response(503, "Service Unavailable", unavailable.description or "")
+        return no_store(make_response(page))
     logouts.log_out(Kind(found.application.kind), found.subject)
     target = logouts.post_logout_target(
         found.application,
@@ -76,6 +80,6 @@ def confirm_logout() -> Response:
     return redirect(url_for("oidc.logged_out"))
 
 
-@blueprint.get("/oauth2/logged-out")
+@blueprint.get(LOGGED_OUT_PATH)
 def logged_out() -> str:
     return render_template("oidc/logged_out.html")

@@ -96,6 +96,7 @@ def test_the_confirmation_without_its_csrf_token_ends_nothing(app: Flask) -> Non
     code_app, browser, _, _ = sign_in_flow(app, "openid")
     response = browser.post(LOGOUT, data={})
     assert response.status_code == 400
+    assert response.mimetype == "text/html"
     assert still_signed_in(browser, code_app.client_id)
 
 
@@ -103,3 +104,10 @@ def test_without_a_session_the_logged_out_page_is_shown(client: FlaskClient) -> 
     response = client.get(LOGOUT, follow_redirects=True)
     assert response.status_code == 200
     assert "You have been logged out." in response.get_data(as_text=True)
+
+
+def test_without_signing_keys_a_hint_gets_a_503_page(keyless_app: Flask) -> None:
+    response = keyless_app.test_client().get(LOGOUT, query_string={"id_token_hint": "a.b.c"})
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert "encryption keys configuration was not complete" in response.get_data(as_text=True)

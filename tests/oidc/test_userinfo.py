@@ -128,3 +128,8 @@ def test_an_allowed_origin_may_read_userinfo(make_app: AppFactory) -> None:
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "https://rp.example"
+
+
+def test_without_signing_keys_userinfo_is_temporarily_unavailable(keyless_app: Flask) -> None:
+    response = userinfo(keyless_app.test_client(), "a.b.c")
+    assert_error(response, 503, "temporarily_unavailable")
