@@ -5,8 +5,9 @@ each test named after the plan's module it covers."""
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import jwt
 from flask import Flask
 
 from tests.authorize.helpers import (
@@ -14,14 +15,16 @@ from tests.authorize.helpers import (
     assert_redirected_error,
     authorize_url,
     browser_for,
+    decide,
     exchange,
     new_code_app,
     obtain_code,
+    pkce_pair,
     redirected,
 )
 from tests.oidc.helpers import DISCOVERY, sign_in_flow, userinfo, verify_id_token
 from tests.token.grant_support import token_body
-from tests.token.helpers import assert_error, basic, post_token
+from tests.token.helpers import assert_error, basic, post_token, refresh_grant
 
 ISSUER = "http://localhost:5000"
 
@@ -209,3 +212,95 @@ def test_oidcc_id_token_hint(app: Flask) -> None:
     url = authorize_url(code_app.client_id, scope="openid", prompt="none")
     response = browser.get(url + "&" + urlencode({"id_token_hint": body["id_token"]}))
     assert "code" in redirected(response)
+
+
+def accepted_with(app: Flask, **params: str) -> dict[str, object]:
+    """The ID token's claims after a code flow whose authorize request also had PARAMS."""
+    code_app, _, _, body = sign_in_flow(app, "openid", **params)
+    return verify_id_token(app, body["id_token"], code_app.client_id)
+
+
+def test_oidcc_display_page(app: Flask) -> None:
+    """oidcc-display-page: display=page is accepted."""
+    assert accepted_with(app, display="page")["sub"]
+
+
+def test_oidcc_display_popup(app: Flask) -> None:
+    """oidcc-display-popup: display=popup is accepted."""
+    assert accepted_with(app, display="popup")["sub"]
+
+
+def test_oidcc_login_hint(app: Flask) -> None:
+    """oidcc-login-hint: a login_hint is accepted."""
+    assert accepted_with(app, login_hint="someone@example.com")["sub"]
+
+
+def test_oidcc_ui_locales(app: Flask) -> None:
+    """oidcc-ui-locales: ui_locales is accepted."""
+    assert accepted_with(app, ui_locales="se")["sub"]
+
+
+def test_oidcc_claims_locales(app: Flask) -> None:
+    """oidcc-claims-locales: claims_locales is accepted."""
+    assert accepted_with(app, claims_locales="se")["sub"]
+
+
+def test_oidcc_ensure_request_with_acr_values_succeeds(app: Flask) -> None:
+    """oidcc-ensure-request-with-acr-values-succeeds."""
+    assert accepted_with(app, acr_values="1 2")["sub"]
+
+
+def test_oidcc_ensure_request_with_valid_pkce_succeeds(app: Flask) -> None:
+    """oidcc-ensure-request-with-valid-pkce-succeeds: S256 with the right verifier."""
+    code_app = new_code_app(app)
+    browser, _ = browser_for(app, code_app)
+    verifier, challenge = pkce_pair()
+    code = obtain_code(
+        browser, code_app, scope="openid", code_challenge=challenge, code_challenge_method="S256"
+    )
+    body = token_body(exchange(app.test_client(), code_app, code, verifier))
+    assert verify_id_token(app, body["id_token"], code_app.client_id)
+
+
+def test_oidcc_redirect_uri_query_added(app: Flask) -> None:
+    """oidcc-redirect-uri-query-added: a query added to the registered URL is refused here."""
+    code_app = new_code_app(app)
+    browser, _ = browser_for(app, code_app)
+    url = authorize_url(code_app.client_id, scope="openid", redirect_uri=REDIRECT + "?foo=bar")
+    response = browser.get(url)
+    assert response.status_code == 400 and "Location" not in response.headers
+
+
+def test_oidcc_redirect_uri_query_ok(app: Flask) -> None:
+    """oidcc-redirect-uri-query-OK: a registered URL with a query keeps it and adds the code."""
+    with_query = REDIRECT + "?foo=bar"
+    code_app = new_code_app(app, redirect_uris=(with_query,))
+    browser, _ = browser_for(app, code_app)
+    response = decide(
+        browser, authorize_url(code_app.client_id, scope="openid", redirect_uri=with_query)
+    )
+    location = urlsplit(response.headers["Location"])
+    query = parse_qs(location.query)
+    assert location.path == "/cb" and query["foo"] == ["bar"]
+    exchanged = exchange(app.test_client(), code_app, query["code"][0], redirect_uri=with_query)
+    assert verify_id_token(app, token_body(exchanged)["id_token"], code_app.client_id)
+
+
+def test_oidcc_refresh_token(app: Flask) -> None:
+    """oidcc-refresh-token: the refresh token gives a new access token that userinfo accepts."""
+    code_app, _, _, body = sign_in_flow(app, "openid")
+    assert code_app.secret is not None
+    client = app.test_client()
+    refreshed = token_body(
+        refresh_grant(client, code_app.client_id, code_app.secret, body["refresh_token"])
+    )
+    info = userinfo(client, refreshed["access_token"]).get_json()
+    assert info["sub"] == verify_id_token(app, body["id_token"], code_app.client_id)["sub"]
+
+
+def test_oidcc_idtoken_signature(app: Flask) -> None:
+    """oidcc-idtoken-signature: the ID token is signed (never alg none) with a JWKS key."""
+    code_app, _, _, body = sign_in_flow(app, "openid")
+    header = jwt.get_unverified_header(body["id_token"])
+    assert header["alg"] == "RS256"
+    assert verify_id_token(app, body["id_token"], code_app.client_id)
