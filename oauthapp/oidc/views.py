@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import (
     Blueprint,
@@ -18,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from oauthapp.api.bearer import guarded, verified_token
 from oauthapp.authorize.views import no_store, untrusted_page
-from oauthapp.errors import error_response
+from oauthapp.errors import CSRF_MESSAGE, error_response
 from oauthapp.extensions import csrf
 from oauthapp.models import Kind
 from oauthapp.oidc import logout as logouts
@@ -50,13 +52,30 @@ def userinfo_preflight() -> JSONResponse:
 @blueprint.get(LOGOUT_PATH)
 def logout() -> Response:
     """With an id_token_hint, log out and go back to the application; else ask first."""
-    hint = request.args.get("id_token_hint")
-    if not hint:
-        if not logouts.signed_in_anywhere():
-            return redirect(url_for("oidc.logged_out"))
-        return no_store(make_response(render_template("oidc/logout.html", form=FlaskForm())))
+    if request.args.get("id_token_hint"):
+        return _hinted_logout(request.args)
+    if not logouts.signed_in_anywhere():
+        return redirect(url_for("oidc.logged_out"))
+    return no_store(make_response(render_template("oidc/logout.html", form=FlaskForm())))
+
+
+@blueprint.post(LOGOUT_PATH)
+@csrf.exempt  # a relying party's form post carries its ID token; the confirmation its token
+def confirm_logout() -> Response:
+    """A relying party's logout by form post, or the confirmation form: every session ends."""
+    if request.form.get("id_token_hint"):
+        return _hinted_logout(request.form)
+    if not FlaskForm().validate_on_submit():
+        return make_response(error_response(400, "Bad Request", CSRF_MESSAGE))
+    for kind in Kind:
+        logouts.log_out(kind)
+    return redirect(url_for("oidc.logged_out"))
+
+
+def _hinted_logout(params: Mapping[str, str]) -> Response:
+    """End the hinted user's session and go back to the application, or to the page."""
     try:
-        found = logouts.read_hint(signing_keys(), hint)
+        found = logouts.read_hint(signing_keys(), params["id_token_hint"])
     except logouts.BadHint as bad:
         return untrusted_page(str(bad))
     except OAuth2Error as unavailable:  # no keys to check the hint with
@@ -64,20 +83,9 @@ def logout() -> Response:
         return no_store(make_response(page))
     logouts.log_out(Kind(found.application.kind), found.subject)
     target = logouts.post_logout_target(
-        found.application,
-        request.args.get("post_logout_redirect_uri"),
-        request.args.get("state"),
+        found.application, params.get("post_logout_redirect_uri"), params.get("state")
     )
     return no_store(redirect(target or url_for("oidc.logged_out")))
-
-
-@blueprint.post(LOGOUT_PATH)
-def confirm_logout() -> Response:
-    """The confirmation form (its CSRF token checked): end every session of this browser."""
-    if FlaskForm().validate_on_submit():
-        for kind in Kind:
-            logouts.log_out(kind)
-    return redirect(url_for("oidc.logged_out"))
 
 
 @blueprint.get(LOGGED_OUT_PATH)

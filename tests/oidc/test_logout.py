@@ -111,3 +111,12 @@ def test_without_signing_keys_a_hint_gets_a_503_page(keyless_app: Flask) -> None
     assert response.status_code == 503
     assert response.mimetype == "text/html"
     assert "encryption keys configuration was not complete" in response.get_data(as_text=True)
+
+
+def test_a_relying_party_may_post_the_logout_request(app: Flask) -> None:
+    code_app, browser, _, body = sign_in_flow(app, "openid")
+    form = {"id_token_hint": body["id_token"], "post_logout_redirect_uri": REDIRECT, "state": "s"}
+    response = browser.post(LOGOUT, data=form)
+    assert response.status_code == 302
+    assert response.headers["Location"] == REDIRECT + "?state=s"
+    assert not still_signed_in(browser, code_app.client_id)
