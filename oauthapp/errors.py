@@ -8,9 +8,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from oauthapp.extensions import db
+from oauthapp.oidc.paths import LOGGED_OUT_PATH, LOGOUT_PATH
 
 JSON_PREFIXES = ("/oauth2-token", "/oauth2/", "/api/", "/.well-known/")
-BROWSER_PATHS = ("/oauth2-token/authorize",)  # the browser leg: pages, not JSON
+# The browser legs: pages, not JSON.
+BROWSER_PATHS = ("/oauth2-token/authorize", LOGOUT_PATH, LOGGED_OUT_PATH)
 
 CSRF_MESSAGE = (
     "The form has expired or did not come from this site. Go back, reload the page and try again."
