@@ -149,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from oauthapp.authorize.customer import blueprint as customer
     from oauthapp.authorize.views import blueprint as authorize
     from oauthapp.notifications.views import blueprint as notifications
+    from oauthapp.oidc.views import blueprint as oidc
     from oauthapp.token.views import blueprint as token
 
     app.register_blueprint(accounts)
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(authorize)
     app.register_blueprint(customer)
     app.register_blueprint(api)
+    app.register_blueprint(oidc)
 
 
 def register_error_handlers(app: Flask) -> None:

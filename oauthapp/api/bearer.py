@@ -40,15 +40,18 @@ def bearer_token() -> str:
 
 def authorize(kind: Kind) -> Principal:
     """The principal of a valid, unrevoked token for that API, or TokenRefused."""
+    return verified_token((kind,))[1]
+
+
+def verified_token(kinds: tuple[Kind, ...]) -> tuple[dict[str, Any], Principal]:
+    """The claims and principal of a valid, unrevoked token for one of those kinds' APIs
+    (userinfo takes both), or TokenRefused."""
     token = bearer_token()
-    settings = get_settings()
-    issuer = settings.oauth2_server.issuer
+    issuer = get_settings().oauth2_server.issuer
+    audiences = {access_tokens.audience(issuer, kind): kind for kind in kinds}
     try:
         claims = access_tokens.verify(
-            signing_keys(),
-            token,
-            issuer=issuer,
-            expected_audience=access_tokens.audience(issuer, kind),
+            signing_keys(), token, issuer=issuer, expected_audience=list(audiences)
         )
     except access_tokens.InvalidAccessToken as exc:
         raise TokenRefused(f"The access token is invalid: {exc}") from exc
@@ -56,9 +59,9 @@ def authorize(kind: Kind) -> Principal:
         principal = principal_for(claims, jti=claims["jti"])
     except Revoked:
         raise TokenRefused("The access token was revoked.") from None
-    if principal is None or principal.kind != kind:
+    if principal is None or principal.kind != audiences.get(claims["aud"]):
         raise TokenRefused("The application is inactive or the user is disabled or locked.")
-    return principal
+    return claims, principal
 
 
 def requires_token(kind: Kind) -> Callable[[View], View]:
@@ -67,31 +70,61 @@ def requires_token(kind: Kind) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
-            try:
+            def work() -> Response:
                 g.principal = authorize(kind)
                 response: Response = view(*args, **kwargs)
-            except TokenRefused as refused:
-                response = refusal(str(refused), kind)
-            except OAuth2Error as error:  # keys unavailable
-                response = server.handle_error_response(None, error)
-            except SQLAlchemyError:
-                db.session.rollback()
-                unavailable = TemporarilyUnavailable(DATABASE_UNAVAILABLE)
-                response = server.handle_error_response(None, unavailable)
-            return add_cors_headers(response)
+                return response
+
+            return guarded(work, kind)
 
         return cast(View, wrapper)
 
     return decorate
 
 
-def refusal(description: str, kind: Kind = Kind.BACKOFFICE) -> Response:
-    response = jsonify(error="invalid_token", error_description=description)
-    response.status_code = 401
+class InsufficientScope(Exception):
+    """403 insufficient_scope: the token is valid but lacks the scope the resource needs."""
+
+    def __init__(self, description: str, scope: str) -> None:
+        super().__init__(description)
+        self.scope = scope
+
+
+def guarded(work: Callable[[], Response], kind: Kind | None) -> Response:
+    """Run a bearer-protected view: its response, or the JSON 401, 403 or 503 with CORS."""
+    try:
+        response = work()
+    except TokenRefused as refused:
+        response = refusal(str(refused), kind)
+    except InsufficientScope as lacking:
+        response = refusal(str(lacking), kind, "insufficient_scope", lacking.scope)
+    except OAuth2Error as error:  # keys unavailable
+        response = server.handle_error_response(None, error)
+    except SQLAlchemyError:
+        db.session.rollback()
+        unavailable = TemporarilyUnavailable(DATABASE_UNAVAILABLE)
+        response = server.handle_error_response(None, unavailable)
+    return add_cors_headers(response)
+
+
+def refusal(
+    description: str,
+    kind: Kind | None = Kind.BACKOFFICE,
+    error: str = "invalid_token",
+    scope: str | None = None,
+) -> Response:
+    """An RFC 6750 error: 401 invalid_token, or 403 insufficient_scope naming the SCOPE needed.
+
+    Without KIND (userinfo serves both APIs' tokens) no resource metadata is named.
+    """
+    response = jsonify(error=error, error_description=description)
+    response.status_code = 403 if error == "insufficient_scope" else 401
     quoted = description.replace("\\", "").replace('"', "'")
-    response.headers["WWW-Authenticate"] = (
-        f'Bearer realm="api", error="invalid_token", error_description="{quoted}", '
-        f'resource_metadata="{resource_metadata_url(kind)}"'
-    )
+    challenge = f'Bearer realm="api", error="{error}", error_description="{quoted}"'
+    if scope is not None:
+        challenge += f', scope="{scope}"'
+    if kind is not None:
+        challenge += f', resource_metadata="{resource_metadata_url(kind)}"'
+    response.headers["WWW-Authenticate"] = challenge
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -76,8 +76,10 @@ def issue(
     return IssuedToken(token, jti, now + lifetime, lifetime)
 
 
-def verify(ring: KeyRing, token: str, *, issuer: str, expected_audience: str) -> dict[str, Any]:
-    """The claims of a valid token for that audience, or InvalidAccessToken."""
+def verify(
+    ring: KeyRing, token: str, *, issuer: str, expected_audience: str | list[str]
+) -> dict[str, Any]:
+    """The claims of a valid token for that audience (or one of those), or InvalidAccessToken."""
     header = _header(token)
     try:
         typ = header.get("typ")

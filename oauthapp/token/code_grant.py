@@ -149,6 +149,7 @@ class AuthorizationCodeGrant(_ClientChecked, grants.AuthorizationCodeGrant):
         reason = refusal_reason(account)
         if reason:
             raise GrantRefused(BAD_CREDENTIALS, reason)
+        self.request.user = account  # the ID token's subject
         tokens = issue_tokens(application, account, with_refresh_token=True, scope=code.scope)
         if not codes.spend_code(code, tokens):  # a concurrent request used it first
             db.session.rollback()

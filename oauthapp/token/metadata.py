@@ -1,4 +1,5 @@
-"""Discovery documents: RFC 8414 server metadata, RFC 9728 resource metadata, the JWKS."""
+"""Discovery documents: RFC 8414 server metadata (and OpenID Connect discovery, built on it),
+RFC 9728 resource metadata, the JWKS."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from oauthapp.authorize.requests import AUTHORIZE_PATH
 from oauthapp.authorize.scopes import REGISTRY
 from oauthapp.keys import KeyRing
 from oauthapp.models import Kind
+from oauthapp.oidc.claims import CLAIMS_SUPPORTED
+from oauthapp.oidc.paths import LOGOUT_PATH, USERINFO_PATH
 from oauthapp.token.access_tokens import audience
+from oauthapp.token.code_grant import PROMPTS
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 # Public authorization-code clients send their client_id alone at the token endpoint.
@@ -42,6 +46,27 @@ def server_metadata() -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+    }
+
+
+def openid_configuration() -> dict[str, Any]:
+    """OpenID Connect discovery: the RFC 8414 document plus what relying parties need."""
+    settings = get_settings()
+    base = settings.oauth2_server.issuer.rstrip("/")
+    return {
+        **server_metadata(),
+        "userinfo_endpoint": f"{base}{USERINFO_PATH}",
+        "end_session_endpoint": f"{base}{LOGOUT_PATH}",
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [
+            settings.oauth2_server.authorization_server.signing_algorithm
+        ],
+        "claims_supported": CLAIMS_SUPPORTED,
+        "claim_types_supported": ["normal"],
+        "prompt_values_supported": list(PROMPTS),
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
     }
 
 

@@ -16,12 +16,15 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import Request, Response, json
 
 from oauthapp import get_settings
+from oauthapp.oidc.id_tokens import IDToken
 from oauthapp.token import clients
 from oauthapp.token.body import read_parameters
 from oauthapp.token.code_grant import AuthorizationCodeGrant, S256Challenge
 from oauthapp.token.endpoints import IntrospectionEndpoint, RevocationEndpoint
 from oauthapp.token.errors import UnsupportedGrant
 from oauthapp.token.grants import ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant
+
+ID_TOKEN = IDToken()
 
 
 class TokenRequest(OAuth2Request):
@@ -71,7 +74,7 @@ class TokenServer(AuthorizationServer):
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(PasswordGrant)
         self.register_grant(RefreshTokenGrant)
-        self.register_grant(AuthorizationCodeGrant, [S256Challenge()])
+        self.register_grant(AuthorizationCodeGrant, [S256Challenge(), ID_TOKEN])
         self.register_endpoint(RevocationEndpoint)
         self.register_endpoint(IntrospectionEndpoint)
 
@@ -96,6 +99,7 @@ class TokenServer(AuthorizationServer):
         """The code grant validates every authorize request, response_type included (§7)."""
         grant = AuthorizationCodeGrant(request, self)
         S256Challenge()(grant)
+        ID_TOKEN(grant)
         return grant
 
     def authenticate_client(

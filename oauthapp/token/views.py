@@ -9,7 +9,12 @@ from oauthapp.extensions import csrf
 from oauthapp.models import Kind
 from oauthapp.token.cors import add_cors_headers, preflight
 from oauthapp.token.guard import oauth_response, signing_keys
-from oauthapp.token.metadata import jwks, resource_metadata, server_metadata
+from oauthapp.token.metadata import (
+    jwks,
+    openid_configuration,
+    resource_metadata,
+    server_metadata,
+)
 from oauthapp.token.server import server
 
 blueprint = Blueprint("token", __name__)
@@ -41,6 +46,11 @@ def token_preflight() -> Response:
 @blueprint.get("/.well-known/oauth-authorization-server")
 def metadata() -> Response:
     return _public(jsonify(server_metadata()))
+
+
+@blueprint.get("/.well-known/openid-configuration")
+def openid_metadata() -> Response:
+    return _public(jsonify(openid_configuration()))
 
 
 @blueprint.get("/.well-known/oauth-protected-resource/api")

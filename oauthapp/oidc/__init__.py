@@ -1,0 +1,1 @@
+"""OpenID Connect: ID tokens, userinfo and RP-initiated logout (SPEC §8)."""
