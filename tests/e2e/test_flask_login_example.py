@@ -77,7 +77,9 @@ def user_page(tab: Page, example: Example, request: pytest.FixtureRequest, tmp_p
 def claim(page: Page, name: str) -> Locator:
     """The value the example's claims table shows for NAME."""
     return (
-        page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name)).locator("td")
+        page.get_by_role("row")
+        .filter(has=page.get_by_role("rowheader", name=name, exact=True))
+        .locator("td")
     )
 
 
