@@ -23,11 +23,15 @@ if TYPE_CHECKING:
 SCOPE = "openid profile email"
 
 
-def code_application(site: Site, name: str, *redirect_uris: str) -> tuple[str, str]:
-    """A confidential back-office code application of world.ORG; its Client ID and Secret."""
+def code_application(
+    site: Site, name: str, *redirect_uris: str, storefront: bool = False, public: bool = False
+) -> tuple[str, str | None]:
+    """A code application of world.ORG (confidential and back-office unless told); its Client ID
+    and Client Secret (None for a public client)."""
     redirects = [arg for uri in redirect_uris for arg in ("--redirect-uri", uri)]
+    flags = ["--storefront"] * storefront + ["--public"] * public
     output = flask_ok(site.env, "oauth", "create-app", "--org", world.ORG, "--name", name,
-                      "--grant", "authorization_code", *redirects, "--json")  # fmt: skip
+                      "--grant", "authorization_code", *redirects, *flags, "--json")  # fmt: skip
     created = json.loads(output)
     return created["client_id"], created["client_secret"]
 
@@ -36,12 +40,31 @@ def login_heading(page: Page) -> Locator:
     return page.get_by_role("heading", name="Log in", exact=True)
 
 
+def sign_in_heading(page: Page) -> Locator:
+    """The heading of the storefront's sign-in page, where customer users sign in."""
+    return page.get_by_role("heading", name="Sign In", exact=True)
+
+
 def log_in_and_grant(page: Page, application: str, username: str = world.OWNER) -> None:
     """On the site's login page the flow led to, log in as USERNAME; then grant APPLICATION."""
     expect(login_heading(page)).to_be_visible()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(world.PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    grant(page, application)
+
+
+def sign_in_and_grant(page: Page, application: str, email: str = world.CUSTOMER) -> None:
+    """On the storefront's sign-in page, sign in as the customer EMAIL; then grant APPLICATION."""
+    expect(sign_in_heading(page)).to_be_visible()
+    page.get_by_label("Email Address").fill(email)
+    page.get_by_label("Password").fill(world.PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    grant(page, application)
+
+
+def grant(page: Page, application: str) -> None:
+    """On the consent page for APPLICATION, press Grant."""
     consent = f"\u2018{application}\u2019 wants to access your account."
     expect(page.get_by_role("heading", name=consent)).to_be_visible()
     page.get_by_role("button", name="Grant", exact=True).click()

@@ -12,8 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,18 +26,28 @@ import requests
 from oauthapp.settings import ROOT
 from tests.e2e import world
 from tests.e2e.browser import expect, keep_evidence, open_context
-from tests.e2e.oidc_clients import SCOPE, code_application, log_in_and_grant, login_heading
+from tests.e2e.oidc_clients import (
+    SCOPE,
+    code_application,
+    log_in_and_grant,
+    login_heading,
+    sign_in_and_grant,
+    sign_in_heading,
+)
 from tests.e2e.sites import Site, run_site
 from tests.server import SQLITE_PASS_ONLY, free_port, serve_command
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = SQLITE_PASS_ONLY
 
 RP_SCRIPT = ROOT / "tests" / "e2e" / "rp" / "openid_client_rp.mjs"
 OPENID_CLIENT = ROOT / "node_modules" / "openid-client" / "package.json"
 APPLICATION = "openid-client relying party"
+PUBLIC_APPLICATION = "openid-client public storefront client"
+FAILED = "Sign-in failed at"  # the relying party's heading when a step failed
+FINISHED = re.compile(r"^(Signed in as|Sign-in failed at) ")
 TIMEOUT = 10  # seconds, for each request to the relying party
 
 
@@ -43,7 +55,6 @@ TIMEOUT = 10  # seconds, for each request to the relying party
 class RelyingParty:
     base: str
     client_id: str
-    log: Path
 
     def result(self) -> dict[str, Any]:
         """What each step gave so far, by step."""
@@ -72,50 +83,103 @@ def site(
         yield site
 
 
+@contextmanager
+def relying_party(
+    node: str, site: Site, folder: Path, name: str, **kind: bool
+) -> Iterator[RelyingParty]:
+    """A relying party in Node, with an application NAME (of KIND) whose redirect URLs are its
+    own."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    client_id, secret = code_application(
+        site, name, f"{base}/callback", f"{base}/logged-out", **kind
+    )
+    env = {**os.environ, "RP_ISSUER": site.base, "RP_CLIENT_ID": client_id,
+           "RP_CLIENT_SECRET": secret or "", "RP_PORT": str(port)}  # fmt: skip
+    with serve_command([node, str(RP_SCRIPT)], env, folder / "rp.log", f"{base}/result"):
+        yield RelyingParty(base, client_id)
+
+
 @pytest.fixture(scope="module")
 def party(
     node: str, site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RelyingParty]:
-    """The relying party, in Node, with an application whose redirect URLs are its own."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    client_id, secret = code_application(
-        site, APPLICATION, f"{base}/callback", f"{base}/logged-out"
-    )
-    env = {**os.environ, "RP_ISSUER": site.base, "RP_CLIENT_ID": client_id,
-           "RP_CLIENT_SECRET": secret, "RP_PORT": str(port)}  # fmt: skip
-    log = tmp_path_factory.mktemp("openid-client-rp") / "rp.log"
-    with serve_command([node, str(RP_SCRIPT)], env, log, f"{base}/result"):
-        yield RelyingParty(base, client_id, log)
+    """A confidential back-office application's relying party."""
+    folder = tmp_path_factory.mktemp("openid-client-rp")
+    with relying_party(node, site, folder, APPLICATION) as party:
+        yield party
+
+
+@pytest.fixture(scope="module")
+def public_party(
+    node: str, site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RelyingParty]:
+    """A public storefront application's relying party (no secret: PKCE alone)."""
+    folder = tmp_path_factory.mktemp("openid-client-public-rp")
+    with relying_party(node, site, folder, PUBLIC_APPLICATION, storefront=True, public=True) as rp:
+        yield rp
 
 
 @pytest.fixture(scope="module")
 def tab(browser: Browser, party: RelyingParty) -> Iterator[Page]:
-    """The user's tab, in which the module's one flow runs."""
+    """The back-office user's tab, in which the confidential client's flow runs."""
     context = open_context(browser, party.base)
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture(scope="module")
-def signed_in(tab: Page, party: RelyingParty) -> dict[str, Any]:
-    """The user starts the flow at the relying party, logs in and grants; its report."""
+def customer_tab(browser: Browser, public_party: RelyingParty) -> Iterator[Page]:
+    """The customer user's tab, in which the public client's flow runs."""
+    context = open_context(browser, public_party.base)
+    yield context.new_page()
+    context.close()
+
+
+def run_flow(
+    tab: Page, party: RelyingParty, entrance: Locator, sign_in: Callable[[], None]
+) -> dict[str, Any]:
+    """Start the flow at PARTY, sign in at ENTRANCE and grant; the party's report and heading."""
     tab.goto("/start")
     heading = tab.get_by_role("heading", level=1)
-    expect(login_heading(tab).or_(heading.filter(has_text="Sign-in failed"))).to_be_visible()
-    assert login_heading(tab).is_visible(), f"the flow did not start: {party.result()}"
-    log_in_and_grant(tab, APPLICATION)
-    expect(heading.filter(has_text="Sign")).to_be_visible()
+    expect(entrance.or_(heading.filter(has_text=FAILED))).to_be_visible()
+    assert entrance.is_visible(), f"the flow did not start: {party.result()}"
+    sign_in()
+    expect(heading.filter(has_text=FINISHED)).to_be_visible()
     return {**party.result(), "heading": heading.inner_text()}
 
 
+@pytest.fixture(scope="module")
+def signed_in(tab: Page, party: RelyingParty) -> dict[str, Any]:
+    """The back-office user starts the flow at the relying party, logs in and grants."""
+    return run_flow(tab, party, login_heading(tab), lambda: log_in_and_grant(tab, APPLICATION))
+
+
+@pytest.fixture(scope="module")
+def customer_signed_in(customer_tab: Page, public_party: RelyingParty) -> dict[str, Any]:
+    """The customer user starts the public client's flow, signs in and grants."""
+    return run_flow(
+        customer_tab,
+        public_party,
+        sign_in_heading(customer_tab),
+        lambda: sign_in_and_grant(customer_tab, PUBLIC_APPLICATION),
+    )
+
+
 @pytest.fixture
-def user_page(
-    tab: Page, site: Site, party: RelyingParty, request: pytest.FixtureRequest, tmp_path: Path
-) -> Page:
+def user_page(tab: Page, site: Site, request: pytest.FixtureRequest, tmp_path: Path) -> Page:
     """The user's tab, shown (with the site's log) in the report of a test that fails."""
     keep_evidence(request, tmp_path, tab, site.log)
     return tab
+
+
+@pytest.fixture
+def customer_page(
+    customer_tab: Page, site: Site, request: pytest.FixtureRequest, tmp_path: Path
+) -> Page:
+    """The customer's tab, shown (with the site's log) in the report of a test that fails."""
+    keep_evidence(request, tmp_path, customer_tab, site.log)
+    return customer_tab
 
 
 def test_discovery_names_the_sites_endpoints(
@@ -204,3 +268,28 @@ def test_rp_initiated_logout_ends_the_session_and_returns_with_the_state(
     assert result["logged_out"]["state"] == result["logout"]["state"]
     user_page.goto("/start")
     expect(login_heading(user_page)).to_be_visible()
+
+
+def test_a_public_storefront_client_signs_a_customer_in_with_pkce_alone(
+    customer_page: Page, customer_signed_in: dict[str, Any], public_party: RelyingParty
+) -> None:
+    """openid-client authenticates with its client id alone (token_endpoint_auth_method none)."""
+    token = customer_signed_in["token"]
+    assert token["ok"], token
+    claims = token["claims"]
+    assert claims["aud"] == public_party.client_id
+    assert claims["nonce"] == customer_signed_in["authorization"]["nonce"]
+    assert claims["email"] == world.CUSTOMER
+    assert claims["name"] == world.CUSTOMER_NAME
+
+
+def test_a_customers_userinfo_and_refresh_work_for_a_public_client(
+    customer_page: Page, customer_signed_in: dict[str, Any], signed_in: dict[str, Any]
+) -> None:
+    userinfo, refresh = customer_signed_in["userinfo"], customer_signed_in["refresh"]
+    assert userinfo["ok"], userinfo
+    assert refresh["ok"], refresh
+    sub = customer_signed_in["token"]["claims"]["sub"]
+    assert userinfo["userinfo"]["sub"] == sub
+    assert userinfo["userinfo"]["email"] == world.CUSTOMER
+    assert sub != signed_in["token"]["claims"]["sub"]

@@ -1,9 +1,10 @@
 // A relying party built on panva's openid-client (OpenID Certified), used as its README shows,
 // for tests/e2e/test_openid_client.py. It serves on a loopback port and reports every step.
 //
-// Environment: RP_ISSUER (the server's issuer), RP_CLIENT_ID, RP_CLIENT_SECRET and RP_PORT. The
-// application's redirect URLs are http://127.0.0.1:RP_PORT/callback and …/logged-out. It prints
-// "listening" once it serves.
+// Environment: RP_ISSUER (the server's issuer), RP_CLIENT_ID, RP_CLIENT_SECRET (empty for a public
+// client, which authenticates with its client id alone) and RP_PORT. The application's redirect
+// URLs are http://127.0.0.1:RP_PORT/callback and …/logged-out. It prints "listening" once it
+// serves.
 //
 //   GET /start       discovery, then a redirect to the authorization endpoint (PKCE, state, nonce)
 //   GET /callback    the code exchange (the ID token validated, its signature too), userinfo and
@@ -59,9 +60,13 @@ async function start() {
   config = await step(
     'discovery',
     () =>
-      client.discovery(issuer, clientId, clientSecret, undefined, {
-        execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
-      }),
+      client.discovery(
+        issuer,
+        clientId,
+        clientSecret || undefined,
+        clientSecret ? undefined : client.None(),
+        { execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks] },
+      ),
     (found) => ({ metadata: found.serverMetadata() }),
   )
   const verifier = client.randomPKCECodeVerifier()
