@@ -46,6 +46,7 @@ PREFLIGHT = Outcome(204)
 BAD_REQUEST = Outcome(400)
 CUSTOMER_LOGIN = "/customer/user/login"
 CUSTOMER_PROFILE = "/customer/user/profile"
+LOGGED_OUT = "/oauth2/logged-out"
 
 
 def to(location: str) -> Outcome:
@@ -282,6 +283,16 @@ ROUTES = [
     # Bearer APIs: a session is no token (tokens are checked in test_each_api_...).
     Route("/api/me", ANY_SESSION_401, NO_POST, options=PREFLIGHT),
     Route("/api/frontend/me", ANY_SESSION_401, NO_POST, options=PREFLIGHT),
+    # OpenID Connect: userinfo takes bearer tokens of both kinds; logout ends one's own session.
+    Route("/.well-known/openid-configuration", everyone(OK), NO_POST),
+    Route("/oauth2/userinfo", ANY_SESSION_401, ANY_SESSION_401, options=PREFLIGHT),
+    Route(
+        "/oauth2/logout",
+        by_actor(to(LOGGED_OUT), OK, OK, OK, OK),  # without an id_token_hint: a confirmation
+        by_actor(to(LOGGED_OUT), *[done(302, LOGGED_OUT)] * 4),
+        changes_session=True,
+    ),
+    Route("/oauth2/logged-out", everyone(OK), NO_POST),
 ]
 TABLE = {route.rule: route for route in ROUTES}
 
@@ -395,6 +406,8 @@ def test_routes_that_change_state_answer_each_actor_as_the_table_says(
 API_TABLE = {  # path -> token -> status
     "/api/me": {"none": 401, "back-office": 200, "storefront": 401},
     "/api/frontend/me": {"none": 401, "back-office": 401, "storefront": 200},
+    # Client-credentials tokens never carry openid (SPEC §8).
+    "/oauth2/userinfo": {"none": 401, "back-office": 403, "storefront": 403},
 }
 
 

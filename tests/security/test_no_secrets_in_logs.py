@@ -204,7 +204,8 @@ def run_token_flow(flow: Flow, cc_id: str, cc_secret: str, pw_id: str, pw_secret
 
 
 def run_code_flow(flow: Flow) -> None:
-    """The authorization code grant: consent, the code, its exchange, its reuse, a refresh."""
+    """The authorization code grant with OpenID Connect: consent, the code, its exchange (with
+    an ID token), userinfo, the code's reuse."""
     with flow.app.app_context():
         acme = db.session.scalar(db.select(Organization).filter_by(name="Acme"))
         application, secret = make_code_application(acme)
@@ -215,13 +216,17 @@ def run_code_flow(flow: Flow) -> None:
     verifier, challenge = pkce_pair()
     flow.keep("code verifier", verifier)
     code = flow.keep("authorization code", obtain_code(
-        flow.browser, code_app, code_challenge=challenge, code_challenge_method="S256"
+        flow.browser, code_app, code_challenge=challenge, code_challenge_method="S256",
+        scope="openid profile email",
     ))  # fmt: skip
     response = exchange(flow.api, code_app, code, verifier)
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     flow.keep("access token", body["access_token"])
     flow.keep("refresh token", body["refresh_token"])
+    assert body["id_token"]
+    userinfo = flow.api.get("/oauth2/userinfo", headers=flow.bearer(body["access_token"]))
+    assert userinfo.status_code == 200, userinfo.get_data(as_text=True)
     assert exchange(flow.api, code_app, code, verifier).status_code == 400  # reused: revoked
 
 
