@@ -23,7 +23,7 @@ const redirectUri = `${base}/callback`
 const loggedOutUri = `${base}/logged-out`
 const scope = 'openid profile email'
 
-const flows = new Map() // state -> the PKCE verifier and the nonce of that flow
+let flow // the PKCE verifier, state and nonce of the last flow started, as a session keeps them
 const result = {} // step -> {ok: true, …} or {ok: false, error: {…}}
 let config // the openid-client Configuration from discovery
 let tokens // the last token response
@@ -72,7 +72,7 @@ async function start() {
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
   const nonce = client.randomNonce()
-  flows.set(state, { verifier, nonce })
+  flow = { verifier, state, nonce }
   const parameters = {
     redirect_uri: redirectUri,
     scope,
@@ -87,15 +87,14 @@ async function start() {
 }
 
 async function callback(currentUrl) {
-  const state = currentUrl.searchParams.get('state')
-  const flow = flows.get(state) ?? {}
-  result.callback = { ok: true, parameters: [...currentUrl.searchParams.keys()], state }
+  const parameters = [...currentUrl.searchParams.keys()]
+  result.callback = { ok: true, parameters, state: currentUrl.searchParams.get('state') }
   tokens = await step(
     'token',
     () =>
       client.authorizationCodeGrant(config, currentUrl, {
         pkceCodeVerifier: flow.verifier,
-        expectedState: state,
+        expectedState: flow.state,
         expectedNonce: flow.nonce,
         idTokenExpected: true,
       }),
