@@ -11,7 +11,8 @@ then run:
 
 Environment: OAUTHAPP_ISSUER, OAUTHAPP_CLIENT_ID, OAUTHAPP_CLIENT_SECRET (required); PORT
 (default 5001) and HOST (default 127.0.0.1) to listen on; SECRET_KEY to sign this application's
-session cookie (random at each start by default). Needs Flask, Authlib and requests.
+session cookie (random at each start by default). Needs Flask, Authlib 1.7 or later (for
+`logout_redirect`) and requests.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Flask, abort, redirect, render_template_string, request, session, url_for
+from requests import HTTPError
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -114,6 +116,8 @@ def callback() -> Any:
         userinfo = oauth.oauthapp.userinfo(token=token)
     except OAuthError as error:  # e.g. access_denied when the user pressed Cancel
         return show("Example shop", f"Login failed: {error.description or error.error}", 400)
+    except HTTPError as error:  # userinfo refused the token
+        return show("Example shop", f"Login failed: userinfo answered {error}", 502)
     if userinfo["sub"] != token["userinfo"]["sub"]:  # OpenID Connect Core 5.3.2
         return show("Example shop", "Login failed: userinfo is about someone else.", 400)
     session.clear()  # a new session for the new user
@@ -124,7 +128,8 @@ def callback() -> Any:
 
 @app.post("/logout")
 def logout() -> Any:
-    if request.form.get("csrf_token") != session.get("csrf_token"):
+    sent, expected = request.form.get("csrf_token", ""), session.get("csrf_token", "")
+    if not expected or not secrets.compare_digest(sent, expected):
         abort(400)
     id_token = session.pop("id_token", None)
     session.pop("user", None)
