@@ -25,7 +25,7 @@ import requests
 
 from oauthapp.settings import ROOT
 from tests.e2e import world
-from tests.e2e.browser import expect, keep_evidence, open_context
+from tests.e2e.browser import TIMEOUT_MS, expect, keep_evidence, open_context
 from tests.e2e.oidc_clients import (
     SCOPE,
     code_application,
@@ -145,7 +145,8 @@ def run_flow(
     expect(entrance.or_(heading.filter(has_text=FAILED))).to_be_visible()
     assert entrance.is_visible(), f"the flow did not start: {party.result()}"
     sign_in()
-    expect(heading.filter(has_text=FINISHED)).to_be_visible()
+    # The relying party answers after the exchange, a key fetch, userinfo, a refresh and userinfo.
+    expect(heading.filter(has_text=FINISHED)).to_be_visible(timeout=TIMEOUT_MS)
     return {**party.result(), "heading": heading.inner_text()}
 
 
