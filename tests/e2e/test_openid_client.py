@@ -4,7 +4,8 @@ The relying party is tests/e2e/rp/openid_client_rp.mjs, in its own Node process:
 the authorization request with PKCE (S256), state and nonce, the code exchange with the library's
 full ID-token validation (the signature too), userinfo, a refresh and RP-initiated logout. Chromium
 does the user's part; the relying party reports each step at /result, and each test checks one.
-The flow runs once per module, on a site of its own.
+Two flows run once per module, on a site of its own: a confidential back-office application for a
+back-office user, and a public storefront application (PKCE alone) for a customer user.
 """
 
 from __future__ import annotations
