@@ -39,7 +39,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# axe-core (npm) for the accessibility tests; without npm they are skipped and say why.
+# axe-core and openid-client (npm) for the accessibility and OpenID Connect browser tests;
+# without npm they are skipped and say why.
 $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --no-audit --no-fund --loglevel=error && touch $(AXE); \

@@ -138,15 +138,30 @@ def serve(
     """
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "flask", "--app", "app", "run",
+               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    with serve_command(command, env, log_path, url + probe, timeout=timeout):
+        yield url
+
+
+@contextmanager
+def serve_command(
+    command: Sequence[str],
+    env: dict[str, str],
+    log_path: Path,
+    probe_url: str,
+    *,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[None]:
+    """Run COMMAND (a web server of any kind) until the block ends, once it answers PROBE_URL.
+
+    Its output goes to LOG_PATH; start-up is bounded by TIMEOUT as for `serve`.
+    """
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "run",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_answering(process, url + probe, log_path, timeout)
-            yield url
+            _wait_until_answering(process, probe_url, log_path, timeout)
+            yield
         finally:
             process.terminate()
             try:
