@@ -134,7 +134,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     dispatch.init_app(app)
     init_login(app)
     authorize_sessions.init_app(app)
-    passwords.init_app(app)
+    passwords.init_app(app, settings.password_hash)
     headers.init_app(app, settings.proxy_count)
     auth = settings.oauth2_server.authorization_server
     keys.init_app(app, auth.private_key, settings.oauth2_server.public_key, auth.signing_algorithm)

@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 T = TypeVar("T")
+# Upper bounds that keep a typo from making each login take minutes or gigabytes.
+MAX_TIME_COST = 100
+MAX_MEMORY_COST = 1024 * 1024  # KiB: 1 GiB
+MAX_PARALLELISM = 64
 
 DEFAULTS: dict[str, Any] = {
     "database": {"url": "sqlite:///var/oauthapp.sqlite"},
@@ -36,7 +40,12 @@ DEFAULTS: dict[str, Any] = {
         },
         "resource_server": {"public_key": "var/oauth_public.key"},
     },
-    "security": {"failed_login_limit": 10, "lockout_duration": 900, "proxy_count": 0},
+    "security": {
+        "failed_login_limit": 10,
+        "password_hash": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
+        "lockout_duration": 900,
+        "proxy_count": 0,
+    },
     "rate_limit": {
         "storage_url": "memory://",
         "token_endpoint": "60/minute",
@@ -91,6 +100,15 @@ class OAuth2ServerSettings:
 
 
 @dataclass(frozen=True)
+class PasswordHashSettings:
+    """argon2id cost of a user password hash."""
+
+    time_cost: int  # passes
+    memory_cost: int  # KiB
+    parallelism: int  # lanes
+
+
+@dataclass(frozen=True)
 class MailSettings:
     sender: str
     server: str
@@ -109,6 +127,7 @@ class Settings:
     secret_key_file: Path
     oauth2_server: OAuth2ServerSettings
     failed_login_limit: int
+    password_hash: PasswordHashSettings
     lockout_duration: int  # seconds a lock lasts; 0 = until unlocked
     proxy_count: int
     rate_limit_storage_url: str
@@ -232,6 +251,7 @@ class _Parser:
                 _non_negative_int,
                 "must be a whole number, 0 or more",
             ),
+            password_hash=self.password_hash("security.password_hash"),
             lockout_duration=self.get(
                 "security.lockout_duration", _non_negative_int, "must be seconds, 0 or more"
             ),
@@ -262,6 +282,27 @@ class _Parser:
             preflight_max_age=self.get(
                 f"{key}.preflight_max_age", _non_negative_int, "must be seconds, 0 or more"
             ),
+        )
+
+    def password_hash(self, key: str) -> PasswordHashSettings:
+        parallelism = self.get(
+            f"{key}.parallelism",
+            lambda value: _bounded_int(value, 1, MAX_PARALLELISM),
+            f"must be a whole number from 1 to {MAX_PARALLELISM} (lanes)",
+        )
+        return PasswordHashSettings(
+            time_cost=self.get(
+                f"{key}.time_cost",
+                lambda value: _bounded_int(value, 1, MAX_TIME_COST),
+                f"must be a whole number from 1 to {MAX_TIME_COST} (passes)",
+            ),
+            # argon2 needs at least 8 KiB per lane.
+            memory_cost=self.get(
+                f"{key}.memory_cost",
+                lambda value: _bounded_int(value, 8 * parallelism, MAX_MEMORY_COST),
+                f"must be KiB from 8 x parallelism ({8 * parallelism}) to {MAX_MEMORY_COST}",
+            ),
+            parallelism=parallelism,
         )
 
     def mail(self) -> MailSettings:
@@ -332,6 +373,13 @@ def _positive_int(value: Any) -> int:
     if _non_negative_int(value) == 0:
         raise ValueError("zero")
     return int(value)
+
+
+def _bounded_int(value: Any, low: int, high: int) -> int:
+    number = _non_negative_int(value)
+    if not low <= number <= high:
+        raise ValueError("out of range")
+    return number
 
 
 def _port(value: Any) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from oauthapp import create_app, load_secret_key
 from oauthapp.extensions import db
 from oauthapp.security.rates import rate_limiter
-from oauthapp.settings import ROOT, SettingsError, load_settings
+from oauthapp.settings import ROOT, PasswordHashSettings, SettingsError, load_settings
 
 
 def write_config(tmp_path: Path, data: object) -> dict[str, str]:
@@ -42,6 +42,9 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
     )
     assert settings.failed_login_limit == 10
     assert settings.lockout_duration == 900
+    assert settings.password_hash == PasswordHashSettings(
+        time_cost=2, memory_cost=19456, parallelism=1
+    )
     assert settings.rate_limit_storage_url == "memory://"
     assert settings.rate_limit_token_endpoint == "60/minute"
     assert (
@@ -64,6 +67,9 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
 def test_the_repository_config_file_holds_the_defaults() -> None:
     settings = load_settings(environ={})
     assert settings.secret_key_file == ROOT / "var/secret_key"
+    assert settings.password_hash == PasswordHashSettings(
+        time_cost=2, memory_cost=19456, parallelism=1
+    )
     assert settings.oauth2_server.issuer == "http://localhost:5000"
 
 
@@ -93,6 +99,15 @@ def test_values_from_the_file_are_used(tmp_path: Path) -> None:
     assert settings.failed_login_limit == 0
     assert settings.lockout_duration == 0
     assert settings.database_url == "postgresql+psycopg://u:p@db/oauth"
+
+
+def test_password_hash_parameters_from_the_file_are_used(tmp_path: Path) -> None:
+    # The least memory argon2 accepts, 8 KiB per lane; the other keys keep their defaults.
+    data = {"security": {"password_hash": {"memory_cost": 32, "parallelism": 4}}}
+    settings = load_settings(environ=write_config(tmp_path, data))
+    assert settings.password_hash == PasswordHashSettings(
+        time_cost=2, memory_cost=32, parallelism=4
+    )
 
 
 def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
@@ -139,6 +154,25 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
         ({"database": {"url": "::not a url::"}}, "database.url"),
         ({"secret_key_file": 5}, "secret_key_file"),
         ({"security": {"lockout": 3}}, "security.lockout"),
+        ({"security": {"password_hash": {"time_cost": 0}}}, "security.password_hash.time_cost"),
+        ({"security": {"password_hash": {"time_cost": 101}}}, "security.password_hash.time_cost"),
+        ({"security": {"password_hash": {"time_cost": "2"}}}, "security.password_hash.time_cost"),
+        ({"security": {"password_hash": {"memory_cost": 7}}},
+         "security.password_hash.memory_cost"),
+        ({"security": {"password_hash": {"memory_cost": 31, "parallelism": 4}}},
+         "security.password_hash.memory_cost"),
+        ({"security": {"password_hash": {"memory_cost": 1048577}}},
+         "security.password_hash.memory_cost"),
+        ({"security": {"password_hash": {"memory_cost": 19.5}}},
+         "security.password_hash.memory_cost"),
+        ({"security": {"password_hash": {"parallelism": 0}}},
+         "security.password_hash.parallelism"),
+        ({"security": {"password_hash": {"parallelism": 65, "memory_cost": 65536}}},
+         "security.password_hash.parallelism"),
+        ({"security": {"password_hash": {"parallelism": True}}},
+         "security.password_hash.parallelism"),
+        ({"security": {"password_hash": {"type": "argon2i"}}}, "security.password_hash.type"),
+        ({"security": {"password_hash": 19456}}, "security.password_hash"),
         ({"oauth2_server": "yes"}, "oauth2_server"),
     ],
 )  # fmt: skip
@@ -207,6 +241,8 @@ def test_rate_limit_storage_is_reachable(ctx: Flask) -> None:
          "oauth2_server.authorization_server.access_token_lifetime"),
         ({"oauth2_server": {"authorization_server": {"signing_algorithm": "RS512"}}},
          "oauth2_server.authorization_server.signing_algorithm"),
+        ({"security": {"password_hash": {"memory_cost": 4}}},
+         "security.password_hash.memory_cost"),
     ],
 )  # fmt: skip
 def test_the_flask_command_refuses_to_start_and_names_the_key(

@@ -7,10 +7,12 @@ answer exactly as a plain mistake does, after the same password hash verificatio
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, User
 from oauthapp.security import lockout
-from oauthapp.security.passwords import verify_password
+from oauthapp.security.passwords import hash_password, needs_rehash, verify_password
 
 INVALID_CREDENTIALS = "Invalid username or password."
 
@@ -28,6 +30,7 @@ def authenticate(account: User | CustomerUser | None, password: str, limit: int)
     """Accept the password or raise LoginRefused; failures count towards the lockout limit.
 
     Commits the counter change, so a refused attempt is remembered even though it raises.
+    A hash made with other parameters than security.password_hash is replaced on success.
     """
     if account is None:
         verify_password(None, password)  # spend the same time as for a real account
@@ -38,9 +41,30 @@ def authenticate(account: User | CustomerUser | None, password: str, limit: int)
     reason = lockout.refusal_reason(account)
     if reason:
         raise LoginRefused(reason, "disabled" if not account.enabled else "locked")
+    changed = _rehash(account, password)
     if account.failed_logins or account.locked:
         lockout.register_success(account)
+        changed = True
+    if changed:
         db.session.commit()
+
+
+def _rehash(account: User | CustomerUser, password: str) -> bool:
+    """Hash the password again with the configured parameters if its hash used others.
+
+    The UPDATE matches the hash just verified, so a password changed meanwhile stays.
+    """
+    old = account.password_hash
+    if not needs_rehash(old):
+        return False
+    model = type(account)
+    db.session.execute(
+        update(model)
+        .where(model.id == account.id, model.password_hash == old)
+        .values(password_hash=hash_password(password)),
+        execution_options={"synchronize_session": False},
+    )
+    return True
 
 
 def _count_failure(account: User | CustomerUser, limit: int) -> None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app
 
+from oauthapp.settings import PasswordHashSettings
+
 MIN_PASSWORD_LENGTH = 8
 _EXTENSION = "oauthapp.password_hasher"
 
 
-def init_app(app: Flask) -> None:
-    """Build the hasher once; OAUTHAPP_ARGON2 may tune its cost (tests make it cheap)."""
-    params: dict[str, Any] = app.config.get("OAUTHAPP_ARGON2", {})
+def init_app(app: Flask, cost: PasswordHashSettings) -> None:
+    """Build the hasher once from security.password_hash; the Flask config key OAUTHAPP_ARGON2,
+    when set, overrides those parameters (the tests make hashing cheap with it)."""
+    params: dict[str, Any] = {**asdict(cost), **(app.config.get("OAUTHAPP_ARGON2") or {})}
     app.extensions[_EXTENSION] = PasswordHasher(**params)
 
 
@@ -50,6 +54,14 @@ def check_password_policy(password: str) -> str | None:
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
     return _hasher().hash(password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash was made with other parameters than the configured ones."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except ValueError:  # a hash argon2 verifies but cannot parse parameters from
+        return False
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 
+from oauthapp.security import passwords
 from oauthapp.security.passwords import (
     MIN_PASSWORD_LENGTH,
     check_password_policy,
     hash_password,
+    needs_rehash,
     verify_password,
 )
+from oauthapp.settings import PasswordHashSettings
 
 PASSWORD = "correct horse battery"
-# The password the product hashes once at start-up for timing-equal refusals (passwords.init_app).
+# The password the product hashes at the first unknown-user login for timing-equal refusals.
 DUMMY_PASSWORD = "not a real password"
 
 
@@ -33,6 +39,46 @@ def test_hash_does_not_contain_the_password(stored: str) -> None:
 def test_hash_uses_the_configured_argon2_cost(stored: str) -> None:
     # conftest sets OAUTHAPP_ARGON2 = time_cost 1, memory_cost 8, parallelism 1.
     assert "$m=8,t=1,p=1$" in stored
+
+
+def hasher_app(cost: PasswordHashSettings, override: dict[str, Any] | None = None) -> Flask:
+    """A bare Flask app with only the password hasher set up."""
+    app = Flask(__name__)
+    if override is not None:
+        app.config["OAUTHAPP_ARGON2"] = override
+    passwords.init_app(app, cost)
+    return app
+
+
+def test_the_default_setting_hashes_with_owasp_parameters() -> None:
+    with hasher_app(
+        PasswordHashSettings(time_cost=2, memory_cost=19456, parallelism=1)
+    ).app_context():
+        stored = hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_the_setting_is_used_without_an_override() -> None:
+    with hasher_app(PasswordHashSettings(time_cost=1, memory_cost=32, parallelism=2)).app_context():
+        assert hash_password(PASSWORD).startswith("$argon2id$v=19$m=32,t=1,p=2$")
+
+
+def test_oauthapp_argon2_overrides_the_setting_key_by_key() -> None:
+    cost = PasswordHashSettings(time_cost=1, memory_cost=32, parallelism=1)
+    with hasher_app(cost, {"memory_cost": 8}).app_context():
+        assert hash_password(PASSWORD).startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+def test_the_dummy_hash_uses_the_current_parameters() -> None:
+    with hasher_app(PasswordHashSettings(time_cost=1, memory_cost=24, parallelism=1)).app_context():
+        assert verify_password(None, PASSWORD) is False
+        assert passwords._dummy_hash().startswith("$argon2id$v=19$m=24,t=1,p=1$")
+
+
+def test_a_hash_with_other_parameters_needs_rehash(stored: str) -> None:
+    other = PasswordHasher(time_cost=2, memory_cost=8, parallelism=1).hash(PASSWORD)
+    assert needs_rehash(other) is True
+    assert needs_rehash(stored) is False
 
 
 def test_hashes_of_the_same_password_are_salted(stored: str) -> None:
