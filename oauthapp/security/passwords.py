@@ -16,8 +16,7 @@ _EXTENSION = "oauthapp.password_hasher"
 
 
 def init_app(app: Flask, cost: PasswordHashSettings) -> None:
-    """Build the hasher once from security.password_hash; the Flask config key OAUTHAPP_ARGON2,
-    when set, overrides those parameters (the tests make hashing cheap with it)."""
+    """Build the hasher from security.password_hash; OAUTHAPP_ARGON2 overrides (cheap tests)."""
     params: dict[str, Any] = {**asdict(cost), **(app.config.get("OAUTHAPP_ARGON2") or {})}
     app.extensions[_EXTENSION] = PasswordHasher(**params)
 
