@@ -27,12 +27,11 @@ from oauthapp.authorize import codes
 from oauthapp.authorize.scopes import UnknownScope, parse_scope, scope_text
 from oauthapp.extensions import db
 from oauthapp.models import AuthorizationCode, Grant, OAuthApplication, utcnow
-from oauthapp.security.lockout import refusal_reason
 from oauthapp.token import clients
 from oauthapp.token.errors import GrantRefused
-from oauthapp.token.grants import BAD_CREDENTIALS, Response, _ClientChecked
+from oauthapp.token.grants import Response, _ClientChecked, acting_account
 from oauthapp.token.issuing import issue_tokens
-from oauthapp.token.principals import load_account, load_application
+from oauthapp.token.principals import load_application
 
 PUBLIC_NEEDS_CHALLENGE = "Code challenge must be provided for public clients."
 BAD_CODE = "The authorization code is invalid, expired or was issued to another client."
@@ -143,12 +142,7 @@ class AuthorizationCodeGrant(_ClientChecked, grants.AuthorizationCodeGrant):
     def create_token_response(self) -> Response:
         code: AuthorizationCode = self.request.authorization_code
         application: OAuthApplication = self.request.client
-        account = load_account(application.kind, code.user_id or code.customer_user_id or 0)
-        if account is None:
-            raise GrantRefused(BAD_CODE)
-        reason = refusal_reason(account)
-        if reason:
-            raise GrantRefused(BAD_CREDENTIALS, reason)
+        account = acting_account(application, code, BAD_CODE)
         self.request.user = account  # the ID token's subject
         tokens = issue_tokens(application, account, with_refresh_token=True, scope=code.scope)
         if not codes.spend_code(code, tokens):  # a concurrent request used it first

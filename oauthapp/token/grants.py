@@ -13,7 +13,15 @@ from oauthapp import get_settings
 from oauthapp.accounts.service import normalize_email
 from oauthapp.exceptions import InvalidInput
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, RefreshToken, User
+from oauthapp.models import (
+    AuthorizationCode,
+    CustomerUser,
+    Grant,
+    Kind,
+    OAuthApplication,
+    RefreshToken,
+    User,
+)
 from oauthapp.security import login_throttle
 from oauthapp.security.authentication import LoginRefused, authenticate
 from oauthapp.security.lockout import refusal_reason
@@ -128,7 +136,7 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
         if not is_usable(token):
             raise GrantRefused(BAD_REFRESH_TOKEN)
         self.request.refresh_token = token
-        self.request.user = _account_of(application, token)
+        self.request.user = acting_account(application, token, BAD_REFRESH_TOKEN)
         self.request.granted_scope = (
             narrowed_scope(token.scope, self.request.payload.scope) if code_grant else ""
         )
@@ -148,11 +156,14 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
         return 200, body, self.TOKEN_RESPONSE_HEADER
 
 
-def _account_of(application: OAuthApplication, token: RefreshToken) -> User | CustomerUser:
-    """The account a usable refresh token acts for, if it may still act."""
-    account = load_account(application.kind, token.user_id or token.customer_user_id or 0)
+def acting_account(
+    application: OAuthApplication, holder: RefreshToken | AuthorizationCode, missing: str
+) -> User | CustomerUser:
+    """The account a refresh token or code acts for, if it may still act; else invalid_grant
+    (with `missing` when the account is gone, with the refusal once it is known)."""
+    account = load_account(application.kind, holder.user_id or holder.customer_user_id or 0)
     if account is None:
-        raise GrantRefused(BAD_REFRESH_TOKEN)
+        raise GrantRefused(missing)
     reason = refusal_reason(account)
     if reason:
         raise GrantRefused(BAD_CREDENTIALS, reason)
