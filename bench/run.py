@@ -32,12 +32,12 @@ from bench.scenarios import RequestFiles, Scenario, check_peer_token, session_co
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench"
 SMALL = {"apps": 10_000, "refresh_tokens": 10_000}
+LARGE = {"apps": 100_000, "refresh_tokens": 1_000_000}
 SERVERS = ("product", "baseline", "peer")
 SCENARIOS = ("cc16", "cc64", "refresh", "me", "introspect", "password", "grid")
-LARGE = {"apps": 100_000, "refresh_tokens": 1_000_000}
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -60,6 +60,11 @@ def main() -> None:
     unknown = {key for key in args.scenarios.split(",") if key} - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main() -> None:
+    args = _arguments()
     load.wrk_path()
     small, large = dict(SMALL), dict(LARGE)
     if args.quick:

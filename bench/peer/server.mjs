@@ -86,9 +86,16 @@ if (cluster.isPrimary) {
     process.exit(1);
   });
   process.on('SIGTERM', () => {
+    // Stop the workers, and exit once they have: the next server then has the cores to itself.
+    const workers = Object.values(cluster.workers);
+    let running = workers.length;
     cluster.removeAllListeners('exit');
-    for (const worker of Object.values(cluster.workers)) worker.kill('SIGTERM');
-    process.exit(0);
+    cluster.on('exit', () => {
+      running -= 1;
+      if (running === 0) process.exit(0);
+    });
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    if (running === 0) process.exit(0);
   });
 } else {
   const server = createServer((await provider()).callback());
