@@ -1,7 +1,8 @@
 # `make run`: set everything up and serve on http://localhost:5000 (SQLite, keys, demo data).
 # `make test`: set everything up and run ruff, mypy and the whole test suite.
 # `make serve`: production mode (gunicorn, gunicorn.conf.py), no demo data.
-# `make bench`: the load benchmark (needs wrk: apt-get install -y wrk); see docs/performance.md.
+# `make bench`: the load benchmark (needs wrk: apt-get install -y wrk; the oidc-provider peer
+# needs Node.js); see docs/performance.md.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -39,8 +40,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# axe-core and openid-client (npm) for the accessibility and OpenID Connect browser tests;
-# without npm they are skipped and say why.
+# axe-core and openid-client (npm) for the accessibility and OpenID Connect browser tests, and
+# oidc-provider, the benchmark's peer; without npm they are skipped and say why.
 $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --no-audit --no-fund --loglevel=error && touch $(AXE); \

@@ -15,10 +15,10 @@ def _median(rounds: list[dict[str, Any]], field: str) -> float:
     return statistics.median(r[field] for r in rounds) if rounds else 0.0
 
 
-def ratio(entry: dict[str, Any]) -> float | None:
-    """The median of the per-round ratios product/baseline (rounds ran back to back)."""
-    pairs = zip(entry["product"], entry["baseline"], strict=False)
-    ratios = [p["rps"] / b["rps"] for p, b in pairs if b["rps"]]
+def ratio(entry: dict[str, Any], other: str = "baseline") -> float | None:
+    """The median of the per-round ratios product/OTHER (rounds ran back to back)."""
+    pairs = zip(entry["product"], entry.get(other, []), strict=False)
+    ratios = [p["rps"] / o["rps"] for p, o in pairs if o["rps"]]
     return statistics.median(ratios) if ratios else None
 
 
@@ -30,6 +30,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"{settings['seconds']:g} s per scenario and server; medians of the rounds.",
         "",
     ]
+    if any(e.get("peer") for m in results["databases"].values() for e in m["scenarios"].values()):
+        lines[0] += (
+            " The peer (oidc-provider) runs on as many Node cluster workers; peer ratio is "
+            "product ÷ peer."
+        )
     for database, measured in results["databases"].items():
         lines += [f"### {database}", "", _table(measured, settings), "", _targets(measured), ""]
     return "\n".join(lines)
@@ -38,8 +43,8 @@ def markdown(results: dict[str, Any]) -> str:
 def _table(measured: dict[str, Any], settings: dict[str, Any]) -> str:
     rows = [
         "| Scenario | Data | req/s | p50 ms | p95 ms | p99 ms | errors | worker RSS MiB "
-        "| baseline req/s | baseline p50 ms | ratio |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| baseline req/s | baseline p50 ms | ratio | peer req/s | peer ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for entry in measured["scenarios"].values():
         size = settings[entry["data"]]
@@ -56,8 +61,19 @@ def _table(measured: dict[str, Any], settings: dict[str, Any]) -> str:
                 if baseline and found is not None
                 else "| - | - | - |"
             )
+            + _peer_cells(entry)
         )
     return "\n".join(rows)
+
+
+def _peer_cells(entry: dict[str, Any]) -> str:
+    """The oidc-provider peer's req/s and product ÷ peer, where the peer ran."""
+    found = ratio(entry, "peer")
+    if found is None:
+        return " - | - |"
+    errors = sum(r["errors"] for r in entry["peer"])
+    failed = f" ({errors} errors)" if errors else ""
+    return f" {_median(entry['peer'], 'rps'):.0f}{failed} | {found:.2f} |"
 
 
 def _change(small: dict[str, Any], large: dict[str, Any], server: str, field: str) -> float:

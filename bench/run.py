@@ -1,8 +1,9 @@
 """`python -m bench`: the product and the baseline under the same gunicorn, loaded by turns.
 
 For each database: seed the small data set (10,000 applications and refresh tokens), serve the
-product and the baseline side by side, and run every scenario against one and then the other,
-round after round (the order swaps every round). Then grow the data (100,000 applications,
+product and the baseline side by side (on SQLite also the oidc-provider peer, for the client
+credentials grant), and run every scenario against one and then the other, round after round
+(the order turns every round). Then grow the data (100,000 applications,
 1,000,000 refresh tokens) and run the scenarios whose cost could grow with it. Results go to
 var/bench/results.json and var/bench/results.md; docs/performance.md explains them.
 """
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -26,15 +27,17 @@ from typing import Any
 import yaml
 
 from bench import load, report, servers
-from bench.scenarios import RequestFiles, Scenario, session_cookie
+from bench.scenarios import RequestFiles, Scenario, check_peer_token, session_cookie
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench"
 SMALL = {"apps": 10_000, "refresh_tokens": 10_000}
 LARGE = {"apps": 100_000, "refresh_tokens": 1_000_000}
+SERVERS = ("product", "baseline", "peer")
+SCENARIOS = ("cc16", "cc64", "refresh", "me", "introspect", "password", "grid")
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -48,7 +51,20 @@ def main() -> None:
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/oauthapp_bench"
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--scenarios",
+        default="",
+        help=f"scenarios to run, e.g. cc16,cc64 (default: all of {','.join(SCENARIOS)})",
+    )
     args = parser.parse_args()
+    unknown = {key for key in args.scenarios.split(",") if key} - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main() -> None:
+    args = _arguments()
     load.wrk_path()
     small, large = dict(SMALL), dict(LARGE)
     if args.quick:
@@ -86,75 +102,110 @@ def bench_database(
     folder = OUT / database
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    ports = _free_port(), _free_port()
-    base = f"http://127.0.0.1:{ports[0]}"
+    ports = _free_port(), _free_port(), _free_port()
+    urls = {server: f"http://127.0.0.1:{port}" for server, port in zip(SERVERS, ports, strict=True)}
+    base = urls["product"]
     storage = args.redis if database == "postgresql" else "memory://"
     env = {"OAUTHAPP_CONFIG": str(_write_config(folder, url, base, storage))}
     measured: dict[str, Any] = {"scenarios": {}}
-    runner = _Runner(args, base, f"http://127.0.0.1:{ports[1]}", measured)
+    runner = _Runner(args, urls, measured)
+    with_peer = database == "sqlite" and _peer_runs()
     for data, size in (("small", small), ("large", large)):
         if data not in args.sizes.split(","):
             continue
         _seed(folder, env, size)
         print(f"== {database}: {size['apps']:,} apps, {size['refresh_tokens']:,} refresh tokens")
-        with _servers(args.workers, folder, ports, env) as (product, baseline):
-            runner.masters = {"product": product, "baseline": baseline}
+        peer = with_peer and data == "small"
+        with _servers(args.workers, folder, ports, env, peer) as masters:
+            runner.masters = masters
             files = RequestFiles(folder, base)
+            if peer:
+                check_peer_token(urls["peer"], files.credentials[0], _public_key(folder), base)
+                print("   the peer's access token verifies with the product's public key")
             if data == "small":
-                scenarios = _small_scenarios(files)
+                scenarios = _small_scenarios(files, peer)
             else:
                 scenarios = _large_scenarios(files, session_cookie(base))
-            runner.rounds(scenarios, data, files)
+            runner.rounds(_chosen(scenarios, args.scenarios), data, files)
     return measured
+
+
+def _peer_runs() -> bool:
+    missing = servers.peer_missing()
+    if missing:
+        print(f"   the oidc-provider peer is skipped: {missing}", flush=True)
+    return missing is None
+
+
+def _chosen(scenarios: list[Scenario], keys: str) -> list[Scenario]:
+    wanted = {key for key in keys.split(",") if key}
+    return [s for s in scenarios if not wanted or s.key in wanted]
+
+
+def _public_key(folder: Path) -> Path:
+    return folder / "oauth_public.key"
 
 
 @contextmanager
 def _servers(
-    workers: int, folder: Path, ports: tuple[int, int], env: dict[str, str]
-) -> Iterator[tuple[int, int]]:
-    """The product and the baseline side by side, with the same workers; their master pids."""
+    workers: int, folder: Path, ports: tuple[int, int, int], env: dict[str, str], peer: bool
+) -> Iterator[dict[str, int]]:
+    """The product, the baseline and (if PEER) the peer side by side, with the same workers;
+    their master pids by name."""
+    issuer = f"http://127.0.0.1:{ports[0]}"
+    private_key = str(folder / "oauth_private.key")
     baseline_env = {
-        "BENCH_PRIVATE_KEY": str(folder / "oauth_private.key"),
-        "BENCH_PUBLIC_KEY": str(folder / "oauth_public.key"),
-        "BENCH_ISSUER": f"http://127.0.0.1:{ports[0]}",
+        "BENCH_PRIVATE_KEY": private_key,
+        "BENCH_PUBLIC_KEY": str(_public_key(folder)),
+        "BENCH_ISSUER": issuer,
     }
-    with (
-        servers.gunicorn(
-            "app:app", ports[0], workers, env, folder / "product.log", "/login"
-        ) as product,
-        servers.gunicorn(
-            "bench.baseline:app", ports[1], workers, baseline_env, folder / "baseline.log", "/"
-        ) as baseline,
-    ):
-        yield product, baseline
+    peer_env = {
+        "PEER_ISSUER": issuer,
+        "PEER_PRIVATE_KEY": private_key,
+        "PEER_CLIENTS": str(folder / "clients.txt"),
+    }
+    product = servers.gunicorn("app:app", ports[0], workers, env, folder / "product.log", "/login")
+    baseline = servers.gunicorn(
+        "bench.baseline:app", ports[1], workers, baseline_env, folder / "baseline.log", "/"
+    )
+    with ExitStack() as stack:
+        masters = {
+            "product": stack.enter_context(product),
+            "baseline": stack.enter_context(baseline),
+        }
+        if peer:
+            masters["peer"] = stack.enter_context(
+                servers.peer(ports[2], workers, peer_env, folder / "peer.log")
+            )
+        yield masters
 
 
 class _Runner:
-    """Runs scenarios round by round, product and baseline by turns, and keeps every result."""
+    """Runs scenarios round by round, the servers by turns, and keeps every result."""
 
     def __init__(
-        self, args: argparse.Namespace, product: str, baseline: str, measured: dict[str, Any]
+        self, args: argparse.Namespace, urls: dict[str, str], measured: dict[str, Any]
     ) -> None:
         self.args = args
-        self.urls = {"product": product, "baseline": baseline}
+        self.urls = urls
         self.measured = measured
         self.refresh_used = 0
         self.masters: dict[str, int] = {}
 
     def rounds(self, scenarios: list[Scenario], data: str, files: RequestFiles) -> None:
         for number in range(self.args.rounds):
+            running = [server for server in SERVERS if server in self.masters]
+            # Each round starts with the next server: with two, the order swaps every round.
+            turn = number % len(running)
+            order = running[turn:] + running[:turn]
             for scenario in scenarios:
-                order = ["product", "baseline"] if number % 2 == 0 else ["baseline", "product"]
                 for server in order:
                     self.run(scenario, server, f"{scenario.key}@{data}", files, number + 1)
 
     def run(
         self, scenario: Scenario, server: str, key: str, files: RequestFiles, number: int
     ) -> None:
-        if server == "product":
-            script, arguments = scenario.script, scenario.product_args
-        else:
-            script, arguments = scenario.baseline_script, scenario.baseline_args
+        script, arguments = _load(scenario, server)
         if arguments is None:
             return
         if script == "refresh.lua":  # fresh tokens every round: each may be used once
@@ -168,7 +219,7 @@ class _Runner:
         rss = servers.max_worker_rss(self.masters[server])
         servers.wait_until_idle(self.urls[server])
         entry = self.measured["scenarios"].setdefault(
-            key, {"title": scenario.title, "data": key.split("@")[1], "product": [], "baseline": []}
+            key, {"title": scenario.title, "data": key.split("@")[1], **{s: [] for s in SERVERS}}
         )
         entry[server].append({**asdict(result), "rss_mb": round(rss, 1)})
         errors = f"  ({result.errors} errors)" if result.errors else ""
@@ -179,11 +230,23 @@ class _Runner:
         )
 
 
-def _small_scenarios(files: RequestFiles) -> list[Scenario]:
+def _load(scenario: Scenario, server: str) -> tuple[str, list[str] | None]:
+    """The wrk script and its arguments for SERVER in SCENARIO (no arguments: it sits out)."""
+    if server == "product":
+        return scenario.script, scenario.product_args
+    if server == "peer":
+        return "cycle.lua", scenario.peer_args
+    return scenario.baseline_script, scenario.baseline_args
+
+
+def _small_scenarios(files: RequestFiles, peer: bool = False) -> list[Scenario]:
     cc = files.client_credentials()
+    peer_args = [cc] if peer else None
     return [
-        Scenario("cc16", "Client credentials grant, c=16", 16, "cycle.lua", [cc], [cc]),
-        Scenario("cc64", "Client credentials grant, c=64", 64, "cycle.lua", [cc], [cc]),
+        Scenario("cc16", "Client credentials grant, c=16", 16, "cycle.lua", [cc], [cc],
+                 peer_args=peer_args),
+        Scenario("cc64", "Client credentials grant, c=64", 64, "cycle.lua", [cc], [cc],
+                 peer_args=peer_args),
         Scenario("refresh", "Refresh token grant, c=16", 16, "refresh.lua",
                  [files.refresh_credentials()], [files.refresh_signing()]),
         Scenario("me", "GET /api/me, c=16", 16, "cycle.lua", [files.me()], [files.me()]),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+import jwt
 import requests
 
 from bench import load, seed
@@ -17,7 +18,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @dataclass(frozen=True)
 class Scenario:
-    """One load: its script and arguments for the product and, if it has one, the baseline."""
+    """One load: its script and arguments for the product and, if they have one, the baseline
+    and the oidc-provider peer (which both take cycle.lua)."""
 
     key: str
     title: str
@@ -26,6 +28,7 @@ class Scenario:
     product_args: list[str]
     baseline_args: list[str] | None
     baseline_script: str = "cycle.lua"
+    peer_args: list[str] | None = None
 
 
 def basic(client_id: str, secret: str) -> str:
@@ -48,6 +51,28 @@ def access_token(base: str, client: tuple[str, str]) -> str:
     response.raise_for_status()
     token: str = response.json()["access_token"]
     return token
+
+
+def check_peer_token(base: str, client: tuple[str, str], public_key: Path, issuer: str) -> None:
+    """Ask the peer for one token and fail unless it is a real one: signed with the product's key
+    (RS256), typ at+jwt, for the product's issuer and audience and the client that asked."""
+    token = access_token(base, client)
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(
+            token,
+            public_key.read_bytes(),
+            algorithms=["RS256"],
+            audience=f"{issuer}/api",
+            issuer=issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "jti", "client_id"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise RuntimeError(f"the peer's access token does not verify: {exc}") from exc
+    if header.get("typ") != "at+jwt":
+        raise RuntimeError(f"the peer's access token has typ {header.get('typ')!r}, not at+jwt")
+    if claims["client_id"] != client[0]:
+        raise RuntimeError(f"the peer's access token is for client {claims['client_id']!r}")
 
 
 def session_cookie(base: str) -> str:

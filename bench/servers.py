@@ -1,8 +1,10 @@
-"""Starting and stopping the servers under test: gunicorn with the repository's config."""
+"""Starting and stopping the servers under test: gunicorn with the repository's config, and
+the oidc-provider peer under Node's cluster."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
+PEER = ROOT / "bench" / "peer" / "server.mjs"
 
 
 @contextmanager
@@ -22,14 +25,47 @@ def gunicorn(
     application: str, port: int, workers: int, env: dict[str, str], log: Path, probe: str
 ) -> Iterator[int]:
     """Serve APPLICATION (module:variable) on PORT until the block ends; yield the master pid."""
+    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+               "-w", str(workers), "-b", f"127.0.0.1:{port}", application]  # fmt: skip
+    with _serve("gunicorn", command, port, workers, env, log, probe) as master:
+        yield master
+
+
+def peer_missing() -> str | None:
+    """Why the oidc-provider peer cannot run here, or None if it can."""
+    if not shutil.which("node"):
+        return "node is not installed (install Node.js 20 or later)"
+    if not (ROOT / "node_modules" / "oidc-provider").is_dir():
+        return "node_modules/oidc-provider is missing (run make install, or npm ci)"
+    return None
+
+
+@contextmanager
+def peer(port: int, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
+    """Serve the oidc-provider peer on PORT with WORKERS cluster workers; yield the primary pid."""
+    node = shutil.which("node") or "node"
+    settings = {**env, "PEER_PORT": str(port), "PEER_WORKERS": str(workers)}
+    with _serve("the peer", [node, str(PEER)], port, workers, settings, log, "/jwks") as primary:
+        yield primary
+
+
+@contextmanager
+def _serve(
+    name: str,
+    command: list[str],
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    log: Path,
+    probe: str,
+) -> Iterator[int]:
+    """Run COMMAND, a server with WORKERS worker processes, until the block ends; yield its pid."""
     with log.open("w") as output:
         master = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "-w", str(workers), "-b", f"127.0.0.1:{port}", application],
-            cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
         try:
-            _wait(master, f"http://127.0.0.1:{port}{probe}", workers, log)
+            _wait(name, master, f"http://127.0.0.1:{port}{probe}", workers, log)
             yield master.pid
         finally:
             master.send_signal(signal.SIGTERM)
@@ -40,15 +76,15 @@ def gunicorn(
                 master.wait()
 
 
-def _wait(master: subprocess.Popen[bytes], url: str, workers: int, log: Path) -> None:
+def _wait(name: str, master: subprocess.Popen[bytes], url: str, workers: int, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if master.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {master.returncode}:\n{log.read_text()}")
+            raise RuntimeError(f"{name} exited with {master.returncode}:\n{log.read_text()}")
         if len(worker_pids(master.pid)) == workers and _answers(url):
             return
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url}:\n{log.read_text()}")
+    raise RuntimeError(f"{name} did not answer {url}:\n{log.read_text()}")
 
 
 def _answers(url: str) -> bool:
