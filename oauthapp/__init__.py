@@ -75,7 +75,8 @@ def _engine_options(url: str) -> dict[str, Any]:
     # Statement parameters (hashes among them) never reach the logs, whatever the log level.
     options: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("postgresql"):
-        options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # Liveness is checked only for connections that rested long: see oauthapp.pool.
+        options.update(pool_size=5, max_overflow=10)
     return options
 
 
@@ -118,7 +119,7 @@ def _lower(value: Any) -> Any:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from oauthapp import keys
+    from oauthapp import cache, keys
     from oauthapp.accounts.session import init_login
     from oauthapp.authorize import sessions as authorize_sessions
     from oauthapp.extensions import babel, csrf, db, mail, migrate
@@ -126,6 +127,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from oauthapp.security import headers, passwords, rates
 
     db.init_app(app)
+    if settings.database_url.startswith("postgresql"):
+        from oauthapp import pool
+
+        with app.app_context():
+            pool.watch(db.engine.pool)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     rates.init_app(app, settings.rate_limit_storage_url)
@@ -138,6 +144,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     headers.init_app(app, settings.proxy_count)
     auth = settings.oauth2_server.authorization_server
     keys.init_app(app, auth.private_key, settings.oauth2_server.public_key, auth.signing_algorithm)
+    cache.init_app(app, settings.database_url)
 
 
 def register_blueprints(app: Flask) -> None:

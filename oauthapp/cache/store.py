@@ -1,0 +1,94 @@
+"""What one process keeps of the database's slowly changing state, per kind of lookup.
+
+Every read first compares the feed's generation with the one the entries were made under: a
+different one empties the cache, None (the channel is down) bypasses it. An entry computed from
+the database is kept only if the generation did not move meanwhile, so a change committed while
+it was being read can never be stored as current.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from oauthapp.cache.feeds import Feed
+
+T = TypeVar("T")
+MAX_ENTRIES = 20_000  # per area; a full area starts again empty (worker memory stays bounded)
+MISSING: Any = object()  # what entry() returns for a key it does not hold
+
+
+class Cache:
+    """Areas of entries ("applications", "standing", "unrevoked"), all emptied together."""
+
+    def __init__(self, feed: Feed, enabled: bool = True) -> None:
+        self.feed = feed
+        self.enabled = enabled
+        self._areas: dict[str, dict[Any, Any]] = {}
+        self._seen: int | None = None
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+        self.noted: dict[Any, Any] = {}  # this process's own bookkeeping; never invalidated
+        self.hits = 0
+        self.misses = 0
+        self.invalidations = 0
+
+    def on_invalidate(self, listener: Callable[[], None]) -> None:
+        """Call LISTENER whenever the cache is emptied (a change, or the channel lost)."""
+        self._listeners.append(listener)
+
+    def current(self) -> int | None:
+        """The generation entries may be used under now, or None to bypass the cache."""
+        if not self.enabled:
+            return None
+        generation = self.feed.generation()
+        if generation != self._seen:
+            with self._lock:
+                if generation != self._seen:
+                    self._areas = {}
+                    self._seen = generation
+                    self.invalidations += 1
+            for listener in self._listeners:
+                listener()
+        return generation
+
+    def get(self, area: str, key: Any, load: Callable[[], T]) -> T:
+        """The entry for KEY, or LOAD()'s result, kept if nothing changed while it ran."""
+        generation = self.current()
+        if generation is None:
+            return load()
+        found = self._areas.get(area, {}).get(key, MISSING)
+        if found is not MISSING:
+            self.hits += 1
+            return found  # type: ignore[no-any-return]
+        self.misses += 1
+        value = load()
+        self.put(area, key, value, generation)
+        return value
+
+    def entry(self, area: str, key: Any, generation: int | None) -> Any:
+        """The entry for KEY under GENERATION (from current()), or MISSING."""
+        if generation is None:
+            return MISSING
+        return self._areas.get(area, {}).get(key, MISSING)
+
+    def put(self, area: str, key: Any, value: Any, generation: int | None) -> None:
+        """Keep VALUE, read under GENERATION, unless that generation has passed."""
+        if generation is None:
+            return
+        with self._lock:
+            if self.feed.generation() != generation or self._seen != generation:
+                return
+            entries = self._areas.setdefault(area, {})
+            if len(entries) >= MAX_ENTRIES:
+                entries.clear()
+            entries[key] = value
+
+    def clear(self) -> None:
+        """Forget everything now (this process made a change)."""
+        with self._lock:
+            self._areas = {}
+            self.invalidations += 1
+        for listener in self._listeners:
+            listener()
