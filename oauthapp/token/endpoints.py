@@ -10,7 +10,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoi
 
 from oauthapp import get_settings
 from oauthapp.extensions import db
-from oauthapp.models import OAuthApplication
+from oauthapp.token.client_views import ClientView
 from oauthapp.token.lookup import PresentedToken, find_token
 from oauthapp.token.refresh_tokens import revoke_family
 from oauthapp.token.revocations import revoke_access_token
@@ -40,10 +40,10 @@ class RevocationEndpoint(_RevocationEndpoint):
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
 
-    def check_params(self, request: Any, client: OAuthApplication) -> None:
+    def check_params(self, request: Any, client: ClientView) -> None:
         check_token_params(request)
 
-    def authenticate_token(self, request: Any, client: OAuthApplication) -> PresentedToken | None:
+    def authenticate_token(self, request: Any, client: ClientView) -> PresentedToken | None:
         self.check_params(request, client)
         token = find_token(request.form["token"], request.form.get("token_type_hint"))
         # RFC 7009 §2.2: an invalid token, or another client's, is not an error worth telling.
@@ -64,15 +64,13 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
 
-    def check_params(self, request: Any, client: OAuthApplication) -> None:
+    def check_params(self, request: Any, client: ClientView) -> None:
         check_token_params(request)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> PresentedToken | None:
         return find_token(token_string, token_type_hint)
 
-    def check_permission(
-        self, token: PresentedToken, client: OAuthApplication, request: Any
-    ) -> bool:
+    def check_permission(self, token: PresentedToken, client: ClientView, request: Any) -> bool:
         return token.organization_id == client.organization_id
 
     def create_introspection_payload(self, token: PresentedToken | None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from oauthapp.security import login_throttle
 from oauthapp.security.authentication import LoginRefused, authenticate
 from oauthapp.security.lockout import refusal_reason
 from oauthapp.token import clients, throttle
+from oauthapp.token.client_views import ClientView
 from oauthapp.token.errors import GrantRefused, UnsupportedGrant
 from oauthapp.token.issuing import token_response
 from oauthapp.token.principals import load_account
@@ -46,11 +47,14 @@ class _ClientChecked:
 
     TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post"]
     PUBLIC_CLIENTS: ClassVar[bool] = False  # whether a client_id alone (method "none") will do
+    CACHED_CLIENT: ClassVar[bool] = False  # whether the cached view of the client will do
     request: Any
     server: Any
 
-    def authenticate_token_endpoint_client(self) -> OAuthApplication:
-        client = clients.authenticate(self.request, "token", self.PUBLIC_CLIENTS)
+    def authenticate_token_endpoint_client(self) -> Any:
+        """The application (its cached ClientView with CACHED_CLIENT), checked for this grant."""
+        authenticate = clients.authenticate_view if self.CACHED_CLIENT else clients.authenticate
+        client = authenticate(self.request, "token", self.PUBLIC_CLIENTS)
         self.request.client = client
         self.server.validate_requested_scope(self.request.payload.scope)
         return client
@@ -63,11 +67,13 @@ class _ClientChecked:
 
 
 class ClientCredentialsGrant(_ClientChecked, grants.ClientCredentialsGrant):
+    CACHED_CLIENT = True  # nothing here needs more than the view: no query while it is fresh
+
     def validate_token_request(self) -> None:
         self.authenticate_token_endpoint_client()
 
     def create_token_response(self) -> Response:
-        application: OAuthApplication = self.request.client
+        application: ClientView = self.request.client
         owner = application.owner
         assert owner is not None  # clients.refusal() refuses ownerless applications
         body = token_response(application, owner, with_refresh_token=False)

@@ -5,18 +5,41 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 
 from oauthapp import get_settings
+from oauthapp.cache import cache
 from oauthapp.extensions import db
 from oauthapp.keys import KeyFileError, keys
-from oauthapp.models import CustomerUser, Grant, OAuthApplication, User, utcnow
+from oauthapp.models import Grant, OAuthApplication, utcnow
 from oauthapp.token import access_tokens
 from oauthapp.token.refresh_tokens import issue_refresh_token
 
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class Client(Protocol):
+    """What issuing needs of an application: the model, or its cached ClientView."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def organization_id(self) -> int: ...
+    @property
+    def last_used_at(self) -> datetime | None: ...
+
+
+class Subject(Protocol):
+    """The account a token acts for: a user, a customer user, or a cached owner."""
+
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -34,8 +57,8 @@ class Tokens:
 
 
 def token_response(
-    application: OAuthApplication,
-    account: User | CustomerUser,
+    application: Client,
+    account: Subject,
     *,
     with_refresh_token: bool,
     family_id: str | None = None,
@@ -53,8 +76,8 @@ def token_response(
 
 
 def issue_tokens(
-    application: OAuthApplication,
-    account: User | CustomerUser,
+    application: Client,
+    account: Subject,
     *,
     with_refresh_token: bool,
     family_id: str | None = None,
@@ -100,15 +123,27 @@ def issue_tokens(
     return Tokens(body, access, family, wrote)
 
 
-def note_use(application: OAuthApplication) -> bool:
-    """Set last used at, to the minute: at most one write per application and minute."""
+def note_use(application: Client) -> bool:
+    """Set last used at, to the minute: at most one write per application, minute and process.
+
+    The application may be a cached view whose last_used_at predates this process's own
+    writes, so the process remembers the minute it last wrote for each application.
+    """
     now = utcnow().replace(second=0, microsecond=0)
-    last = application.last_used_at
+    noted = cache().noted  # application id -> the minute this process last wrote
+    last = max(filter(None, (application.last_used_at, noted.get(application.id))), default=None)
     if last is not None and now - last < LAST_USED_PRECISION:
         return False
+    if len(noted) >= 100_000:
+        noted.clear()
+    noted[application.id] = now
     db.session.execute(
         update(OAuthApplication)
-        .where(OAuthApplication.id == application.id)
+        .where(
+            OAuthApplication.id == application.id,
+            # Another process may have noted this minute already.
+            (OAuthApplication.last_used_at < now) | OAuthApplication.last_used_at.is_(None),
+        )
         # Naming updated_at keeps its onupdate default from firing: use is not an edit.
         .values(last_used_at=now, updated_at=OAuthApplication.updated_at)
         .execution_options(synchronize_session=False)

@@ -10,8 +10,9 @@ from flask import current_app
 
 from oauthapp import get_settings
 from oauthapp.keys import KeyFileError, keys
-from oauthapp.models import Kind, OAuthApplication, RefreshToken, utcnow
+from oauthapp.models import Kind, RefreshToken, utcnow
 from oauthapp.token import access_tokens
+from oauthapp.token.client_views import ClientView
 from oauthapp.token.principals import Principal, principal_for
 from oauthapp.token.refresh_tokens import find_refresh_token, is_usable
 from oauthapp.token.revocations import is_revoked
@@ -27,7 +28,7 @@ class PresentedToken:
     refresh: RefreshToken | None = None
     claims: dict[str, Any] | None = None
 
-    def check_client(self, client: OAuthApplication) -> bool:
+    def check_client(self, client: ClientView) -> bool:
         return self.client_id == client.client_id
 
     def is_expired(self) -> bool:

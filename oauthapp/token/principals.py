@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from oauthapp.cache import cache
+from oauthapp.cache.reads import lookup_connection
+from oauthapp.cache.store import MISSING
 from oauthapp.extensions import db
 from oauthapp.models import (
     CustomerUser,
@@ -18,7 +21,7 @@ from oauthapp.models import (
     User,
 )
 from oauthapp.security.lockout import lock_in_force
-from oauthapp.token.revocations import is_revoked
+from oauthapp.token.revocations import revoked_in_database
 
 
 @dataclass(frozen=True)
@@ -99,20 +102,13 @@ def principal_for(claims: dict[str, Any], jti: str = "") -> Principal | None:
         account_id = int(claims["sub"])
     except (TypeError, ValueError):
         account_id = 0
-    # On the session's connection, but past the ORM: plain rows are all this needs.
-    row = (
-        db.session.connection()
-        .execute(
-            _STANDING, {"jti": jti, "client_id": claims["client_id"], "account_id": account_id}
-        )
-        .first()
-    )
-    if row is None:  # the application is gone; a revocation still says more
-        if jti and is_revoked(jti):
-            raise Revoked
-        return None
-    if row.revoked:
+    client_id = claims["client_id"]
+    standing, revoked = _standing(client_id, account_id, jti)
+    if revoked:
         raise Revoked
+    row = standing[0]
+    if row is None:  # the application is gone
+        return None
     if not account_id or not row.active or not row.organization_enabled:
         return None
     account = _account(row)
@@ -128,6 +124,34 @@ def principal_for(claims: dict[str, Any], jti: str = "") -> Principal | None:
         account_type=account_type,
         account_name=name,
     )
+
+
+def _standing(client_id: str, account_id: int, jti: str) -> tuple[tuple[Any, ...], bool]:
+    """The standing row (in a 1-tuple; (None,) if the application is gone) and whether JTI was
+    revoked: from the cache while it is fresh, else in one round trip, then kept."""
+    store = cache()
+    generation = store.current()
+    key = (client_id, account_id)
+    standing = store.entry("standing", key, generation)
+    revoked = store.entry("revoked", jti, generation) if jti else False
+    if standing is not MISSING and revoked is not MISSING:
+        store.hits += 1
+        return standing, revoked
+    store.misses += 1
+    # Past the ORM, and outside a transaction when the request has none: plain rows will do.
+    with lookup_connection() as connection:
+        parameters = {"jti": jti, "client_id": client_id, "account_id": account_id}
+        row = connection.execute(_STANDING, parameters).first()
+    found: tuple[Any, ...]
+    if row is None:
+        # No application: a revocation still says more than "inactive".
+        found, revoked_now = (None,), bool(jti) and revoked_in_database(jti)
+    else:
+        found, revoked_now = (row,), bool(row.revoked)
+    store.put("standing", key, found, generation)
+    if jti:
+        store.put("revoked", jti, revoked_now, generation)
+    return found, revoked_now
 
 
 def _account(row: Any) -> tuple[str, str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
@@ -14,6 +14,9 @@ from oauthapp.security.credentials import generate_secret, hash_secret
 from oauthapp.token.access_tokens import IssuedToken
 from oauthapp.token.revocations import revoke_access_token
 
+if TYPE_CHECKING:
+    from oauthapp.token.issuing import Client, Subject
+
 PURPOSE = "refresh-token"
 
 
@@ -22,8 +25,8 @@ _INSERT = insert(_TABLE)
 
 
 def issue_refresh_token(
-    application: OAuthApplication,
-    account: User | CustomerUser,
+    application: OAuthApplication | Client,
+    account: User | CustomerUser | Subject,
     access: IssuedToken,
     lifetime: int,
     family_id: str | None = None,

@@ -8,6 +8,8 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from oauthapp import cache
+from oauthapp.cache.reads import lookup_connection
 from oauthapp.extensions import db
 from oauthapp.models import RevokedAccessToken, utcnow
 
@@ -28,11 +30,17 @@ def revoke_access_token(jti: str, expires_at: datetime) -> None:
     connection = db.session.connection()
     statement = _INSERT_PG if connection.dialect.name == "postgresql" else _INSERT_SQLITE
     connection.execute(statement, {"jti": jti, "expires_at": expires_at, "revoked_at": now})
+    cache.changed(db.session())  # a Core statement: the session's events do not see it
 
 
 _REVOKED = select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == bindparam("jti"))
 
 
 def is_revoked(jti: str) -> bool:
-    """Whether the access token with that id was revoked."""
-    return db.session.scalar(_REVOKED, {"jti": jti}) is not None
+    """Whether the access token with that id was revoked (from the cache while it is fresh)."""
+    return cache.cache().get("revoked", jti, lambda: revoked_in_database(jti))
+
+
+def revoked_in_database(jti: str) -> bool:
+    with lookup_connection() as connection:
+        return connection.execute(_REVOKED, {"jti": jti}).first() is not None

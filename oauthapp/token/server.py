@@ -105,7 +105,7 @@ class TokenServer(AuthorizationServer):
     def authenticate_client(
         self, request: TokenRequest, methods: list[str], endpoint: str = "token"
     ) -> Any:
-        return clients.authenticate(request, endpoint)
+        return clients.authenticate_view(request, endpoint)
 
     def validate_requested_scope(self, scope: str | None) -> None:
         if scope:
