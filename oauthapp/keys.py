@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 
 if TYPE_CHECKING:
     from oauthapp.retired_keys import RetiredKey
@@ -31,6 +31,7 @@ KEY_MODE_WARNING = (
 )
 _EXTENSION = "oauthapp.keys"
 _REQUEST_RING = "oauthapp.key_ring"  # the keys one request uses, in its WSGI environ
+CHECK_INTERVAL = 1.0  # seconds between looks at the key files' state, at most
 
 
 class KeyFileError(Exception):
@@ -213,6 +214,7 @@ class Keys:
         self._ring: tuple[Any, KeyRing] | None = None
         self._status: tuple[Any, KeyStatus] | None = None
         self._lock = threading.Lock()
+        self._checked: tuple[float, Any] = (float("-inf"), None)  # when, under which generation
 
     def status(self) -> KeyStatus:
         """The current state of the files; parsed again only when a file has changed.
@@ -230,10 +232,11 @@ class Keys:
     def ring(self) -> KeyRing:
         """The keys, parsed again only when a key file or the retired keys have changed.
 
-        The files' state is checked once a request: a rotation (in any process) takes effect at
-        once, and a key file deleted under a running server is noticed (KeyFileError, a 503)
-        instead of signing on with a key nobody can verify any more. Later calls in the same
-        request get the same keys.
+        The files' state is looked at once a second at most, and at once when the cache hears
+        of a change (`oauth rotate-keys` announces one): a rotation in any process takes effect
+        everywhere within a second, and a key file deleted under a running server is noticed
+        (KeyFileError, a 503) instead of signing on with a key nobody can verify any more.
+        Later calls in the same request get the same keys.
         """
         if has_request_context():
             found: KeyRing | None = request.environ.get(_REQUEST_RING)
@@ -245,8 +248,18 @@ class Keys:
         return self._current()
 
     def _current(self) -> KeyRing:
-        fingerprint = self._fingerprint()
         cached = self._ring
+        now, generation = time.monotonic(), _cache_generation()
+        checked_at, checked_under = self._checked
+        if (
+            cached is not None
+            and generation is not None
+            and generation == checked_under
+            and now - checked_at < CHECK_INTERVAL
+        ):
+            return cached[1]
+        fingerprint = self._fingerprint()
+        self._checked = (now, generation)
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
         with self._lock:
@@ -279,6 +292,13 @@ class Keys:
     def forget(self) -> None:
         """Drop the loaded keys so the next use reads the files again."""
         self._ring = None
+        self._checked = (float("-inf"), None)
+
+
+def _cache_generation() -> int | None:
+    """The change feed's generation (see oauthapp.cache), None when it cannot be trusted."""
+    found = current_app.extensions.get("oauthapp.cache") if has_app_context() else None
+    return None if found is None else found.current()
 
 
 def _file_state(path: Path) -> tuple[int, ...] | None:

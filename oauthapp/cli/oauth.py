@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from oauthapp import get_settings
 from oauthapp.accounts import service as accounts
 from oauthapp.applications import service as applications
+from oauthapp.cache import announce as announce_change
 from oauthapp.cli.errors import reports_errors
 from oauthapp.exceptions import InvalidInput, NotFound
 from oauthapp.keys import KeyFileError, check_keys, generate_keys
@@ -57,6 +58,7 @@ def rotate_keys_command() -> None:
         raise click.ClickException(
             f"{exc} Rotation needs a working key pair; see `oauth check-keys`."
         ) from exc
+    announce_change()  # every serving process looks at the key files again at once
     retire_at = datetime.fromtimestamp(rotation.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     click.echo(f"New signing key {rotation.new_kid} is in use.")
     click.echo(
