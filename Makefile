@@ -2,7 +2,8 @@
 # `make test`: set everything up and run ruff, mypy and the whole test suite.
 # `make serve`: production mode (gunicorn, gunicorn.conf.py), no demo data.
 # `make bench`: the load benchmark (needs wrk: apt-get install -y wrk; the oidc-provider peer
-# needs Node.js); see docs/performance.md.
+# needs Node.js); BENCH_ARGS="--servers sync,gthread,granian" compares WSGI servers; see
+# docs/performance.md.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

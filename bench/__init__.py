@@ -1,1 +1,1 @@
-"""Load benchmarks: the product under gunicorn against a bare baseline app, driven by wrk."""
+"""Load benchmarks: the product under a WSGI server against a bare baseline app, driven by wrk."""

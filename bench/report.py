@@ -24,46 +24,99 @@ def ratio(entry: dict[str, Any], other: str = "baseline") -> float | None:
 
 def markdown(results: dict[str, Any]) -> str:
     settings = results["settings"]
+    compared: dict[str, str] | None = settings.get("servers")
+    workers = results["machine"]["workers"]
+    served = (
+        f"{workers} workers per server under each WSGI server compared "
+        f"({'; '.join(compared.values())}), the baseline served as the product is"
+        if compared
+        else f"{workers} gunicorn sync workers per server"
+    )
     lines = [
-        f"{results['machine']['cores']} cores, {results['machine']['workers']} gunicorn sync "
-        f"workers per server, wrk with 1 thread on loopback, {settings['rounds']} rounds of "
-        f"{settings['seconds']:g} s per scenario and server; medians of the rounds.",
+        f"{results['machine']['cores']} cores, {served}, wrk with 1 thread on loopback, "
+        f"{settings['rounds']} rounds of {settings['seconds']:g} s per scenario and server; "
+        "medians of the rounds.",
         "",
     ]
-    if any(e.get("peer") for m in results["databases"].values() for e in m["scenarios"].values()):
+    if any(e.get("peer") for m in results["databases"].values() for e in _entries(m)):
         lines[0] += (
             " The peer (oidc-provider) runs on as many Node cluster workers; peer ratio is "
             "product ÷ peer."
         )
     for database, measured in results["databases"].items():
-        lines += [f"### {database}", "", _table(measured, settings), "", _targets(measured), ""]
+        lines += [f"### {database}", ""]
+        if "servers" not in measured:
+            lines += [_table(measured, settings), "", _targets(measured), ""]
+            continue
+        lines += [_comparison(measured["servers"], settings), ""]
+        for by_server in measured["servers"].values():
+            lines += [f"Under {by_server['label']}:", "", _targets(by_server), ""]
     return "\n".join(lines)
+
+
+def _entries(measured: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every scenario's entry of one database, under every server compared."""
+    if "servers" in measured:
+        return [e for m in measured["servers"].values() for e in m["scenarios"].values()]
+    return list(measured["scenarios"].values())
+
+
+COLUMNS = (
+    "| req/s | p50 ms | p95 ms | p99 ms | errors | worker RSS MiB "
+    "| baseline req/s | baseline p50 ms | ratio |"
+)
 
 
 def _table(measured: dict[str, Any], settings: dict[str, Any]) -> str:
     rows = [
-        "| Scenario | Data | req/s | p50 ms | p95 ms | p99 ms | errors | worker RSS MiB "
-        "| baseline req/s | baseline p50 ms | ratio | peer req/s | peer ratio |",
+        f"| Scenario | Data {COLUMNS} peer req/s | peer ratio |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for entry in measured["scenarios"].values():
-        size = settings[entry["data"]]
-        data = f"{size['apps']:,} apps / {size['refresh_tokens']:,} RT"
-        product, baseline = entry["product"], entry["baseline"]
-        found = ratio(entry)
         rows.append(
-            f"| {entry['title']} | {data} | {_median(product, 'rps'):.0f} "
-            f"| {_median(product, 'p50'):.1f} | {_median(product, 'p95'):.1f} "
-            f"| {_median(product, 'p99'):.1f} | {sum(r['errors'] for r in product)} "
-            f"| {max(r['rss_mb'] for r in product):.0f} "
-            + (
-                f"| {_median(baseline, 'rps'):.0f} | {_median(baseline, 'p50'):.1f} | {found:.2f} |"
-                if baseline and found is not None
-                else "| - | - | - |"
-            )
-            + _peer_cells(entry)
+            f"| {entry['title']} | {_data(entry, settings)} {_cells(entry)}" + _peer_cells(entry)
         )
     return "\n".join(rows)
+
+
+def _comparison(by_server: dict[str, Any], settings: dict[str, Any]) -> str:
+    """One row per scenario and server: the product, and the baseline under the same server."""
+    rows = [
+        f"| Scenario | Data | Server {COLUMNS}",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    keys = list(dict.fromkeys(key for m in by_server.values() for key in m["scenarios"]))
+    for key in keys:
+        for measured in by_server.values():
+            entry = measured["scenarios"].get(key)
+            if entry:
+                rows.append(
+                    f"| {entry['title']} | {_data(entry, settings)} | {measured['label']} "
+                    f"{_cells(entry)}"
+                )
+    return "\n".join(rows)
+
+
+def _data(entry: dict[str, Any], settings: dict[str, Any]) -> str:
+    size = settings[entry["data"]]
+    return f"{size['apps']:,} apps / {size['refresh_tokens']:,} RT"
+
+
+def _cells(entry: dict[str, Any]) -> str:
+    """The product's cells of a row, then the baseline's and the ratio (dashes without one)."""
+    product, baseline = entry["product"], entry["baseline"]
+    found = ratio(entry)
+    return (
+        f"| {_median(product, 'rps'):.0f} "
+        f"| {_median(product, 'p50'):.1f} | {_median(product, 'p95'):.1f} "
+        f"| {_median(product, 'p99'):.1f} | {sum(r['errors'] for r in product)} "
+        f"| {max(r['rss_mb'] for r in product):.0f} "
+        + (
+            f"| {_median(baseline, 'rps'):.0f} | {_median(baseline, 'p50'):.1f} | {found:.2f} |"
+            if baseline and found is not None
+            else "| - | - | - |"
+        )
+    )
 
 
 def _peer_cells(entry: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""`python -m bench`: the product and the baseline under the same gunicorn, loaded by turns.
+"""`python -m bench`: the product and the baseline under the same WSGI server, loaded by turns.
 
 For each database: seed the small data set (10,000 applications and refresh tokens), serve the
 product and the baseline side by side (on SQLite also the oidc-provider peer, for the client
@@ -6,6 +6,11 @@ credentials grant), and run every scenario against one and then the other, round
 (the order turns every round). Then grow the data (100,000 applications,
 1,000,000 refresh tokens) and run the scenarios whose cost could grow with it. Results go to
 var/bench/results.json and var/bench/results.md; docs/performance.md explains them.
+
+The server is gunicorn with sync workers, as `make serve` runs it. With --servers, each server
+named (gunicorn sync or gthread, granian) serves its own product and baseline, all side by side,
+and every scenario runs against each of them by turns: each ratio compares the product with the
+baseline under the same server, in the same round.
 """
 
 from __future__ import annotations
@@ -14,15 +19,14 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -35,6 +39,7 @@ SMALL = {"apps": 10_000, "refresh_tokens": 10_000}
 LARGE = {"apps": 100_000, "refresh_tokens": 1_000_000}
 SERVERS = ("product", "baseline", "peer")
 SCENARIOS = ("cc16", "cc64", "refresh", "me", "introspect", "password", "grid")
+T = TypeVar("T")
 
 
 def _arguments() -> argparse.Namespace:
@@ -56,10 +61,22 @@ def _arguments() -> argparse.Namespace:
         default="",
         help=f"scenarios to run, e.g. cc16,cc64 (default: all of {','.join(SCENARIOS)})",
     )
+    parser.add_argument(
+        "--servers",
+        default="",
+        help="compare WSGI servers, e.g. sync,gthread:4,granian (gthread: 4 threads per worker "
+        "unless given; granian: its own default unless given); default: gunicorn sync only",
+    )
     args = parser.parse_args()
     unknown = {key for key in args.scenarios.split(",") if key} - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    try:
+        args.wsgi = [servers.Wsgi.parse(spec) for spec in args.servers.split(",") if spec]
+    except ValueError as exc:
+        parser.error(str(exc))
+    if len({server.key for server in args.wsgi}) < len(args.wsgi):
+        parser.error("--servers names a server twice")
     return args
 
 
@@ -84,6 +101,8 @@ def main() -> None:
         },
         "databases": {},
     }
+    if args.wsgi:
+        results["settings"]["servers"] = {server.key: server.label for server in args.wsgi}
     for database in args.databases.split(","):
         url = f"sqlite:///{OUT / database / 'oauthapp.sqlite'}"
         if database == "postgresql":
@@ -96,41 +115,67 @@ def main() -> None:
     print(text)
 
 
+@dataclass
+class _Lane:
+    """One WSGI server under test with the product and the baseline it serves (and, where it
+    runs, the peer): their ports, master pids and everything measured against them."""
+
+    server: servers.Wsgi
+    ports: dict[str, int]
+    measured: dict[str, Any] = field(default_factory=lambda: {"scenarios": {}})
+    masters: dict[str, int] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+
 def bench_database(
     database: str, url: str, args: argparse.Namespace, small: dict[str, int], large: dict[str, int]
 ) -> dict[str, Any]:
     folder = OUT / database
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    ports = _free_port(), _free_port(), _free_port()
-    urls = {server: f"http://127.0.0.1:{port}" for server, port in zip(SERVERS, ports, strict=True)}
-    base = urls["product"]
+    comparing = bool(args.wsgi)
+    lanes = [
+        _Lane(server, {name: servers.free_port() for name in SERVERS})
+        for server in args.wsgi or [servers.Wsgi("sync")]
+    ]
+    # Every product instance reads the same configuration, so they share this issuer.
+    base = lanes[0].url("product")
     storage = args.redis if database == "postgresql" else "memory://"
     env = {"OAUTHAPP_CONFIG": str(_write_config(folder, url, base, storage))}
-    measured: dict[str, Any] = {"scenarios": {}}
-    runner = _Runner(args, urls, measured)
-    with_peer = database == "sqlite" and _peer_runs()
+    runner = _Runner(args, lanes, comparing)
+    with_peer = database == "sqlite" and _peer_runs(comparing)
     for data, size in (("small", small), ("large", large)):
         if data not in args.sizes.split(","):
             continue
         _seed(folder, env, size)
         print(f"== {database}: {size['apps']:,} apps, {size['refresh_tokens']:,} refresh tokens")
         peer = with_peer and data == "small"
-        with _servers(args.workers, folder, ports, env, peer) as masters:
-            runner.masters = masters
+        with _servers(args.workers, folder, lanes, env, peer, comparing):
             files = RequestFiles(folder, base)
             if peer:
-                check_peer_token(urls["peer"], files.credentials[0], _public_key(folder), base)
+                peer_url = lanes[0].url("peer")
+                check_peer_token(peer_url, files.credentials[0], _public_key(folder), base)
                 print("   the peer's access token verifies with the product's public key")
             if data == "small":
                 scenarios = _small_scenarios(files, peer)
             else:
                 scenarios = _large_scenarios(files, session_cookie(base))
             runner.rounds(_chosen(scenarios, args.scenarios), data, files)
-    return measured
+    if not comparing:
+        return lanes[0].measured
+    return {
+        "servers": {
+            lane.server.key: {"label": lane.server.label, **lane.measured} for lane in lanes
+        }
+    }
 
 
-def _peer_runs() -> bool:
+def _peer_runs(comparing: bool) -> bool:
+    if comparing:
+        print("   the oidc-provider peer sits out the comparison of WSGI servers", flush=True)
+        return False
     missing = servers.peer_missing()
     if missing:
         print(f"   the oidc-provider peer is skipped: {missing}", flush=True)
@@ -148,12 +193,12 @@ def _public_key(folder: Path) -> Path:
 
 @contextmanager
 def _servers(
-    workers: int, folder: Path, ports: tuple[int, int, int], env: dict[str, str], peer: bool
-) -> Iterator[dict[str, int]]:
-    """The product, the baseline and (if PEER) the peer side by side, with the same workers;
-    their master pids by name."""
-    issuer = f"http://127.0.0.1:{ports[0]}"
+    workers: int, folder: Path, lanes: list[_Lane], env: dict[str, str], peer: bool, named: bool
+) -> Iterator[None]:
+    """For each lane, the product and the baseline (and on the first, if PEER, the peer) side by
+    side, with the same workers; log files named after the server if NAMED."""
     private_key = str(folder / "oauth_private.key")
+    issuer = lanes[0].url("product")
     baseline_env = {
         "BENCH_PRIVATE_KEY": private_key,
         "BENCH_PUBLIC_KEY": str(_public_key(folder)),
@@ -164,46 +209,53 @@ def _servers(
         "PEER_PRIVATE_KEY": private_key,
         "PEER_CLIENTS": str(folder / "clients.txt"),
     }
-    product = servers.gunicorn("app:app", ports[0], workers, env, folder / "product.log", "/login")
-    baseline = servers.gunicorn(
-        "bench.baseline:app", ports[1], workers, baseline_env, folder / "baseline.log", "/"
-    )
     with ExitStack() as stack:
-        masters = {
-            "product": stack.enter_context(product),
-            "baseline": stack.enter_context(baseline),
-        }
+        for lane in lanes:
+            suffix = f".{lane.server.key}" if named else ""
+            lane.masters = {
+                "product": stack.enter_context(
+                    servers.wsgi(lane.server, "app:app", lane.ports["product"], workers, env,
+                                 folder / f"product{suffix}.log", "/login")
+                ),
+                "baseline": stack.enter_context(
+                    servers.wsgi(lane.server, "bench.baseline:app", lane.ports["baseline"],
+                                 workers, baseline_env, folder / f"baseline{suffix}.log", "/")
+                ),
+            }  # fmt: skip
         if peer:
-            masters["peer"] = stack.enter_context(
-                servers.peer(ports[2], workers, peer_env, folder / "peer.log")
+            lanes[0].masters["peer"] = stack.enter_context(
+                servers.peer(lanes[0].ports["peer"], workers, peer_env, folder / "peer.log")
             )
-        yield masters
+        yield
 
 
 class _Runner:
     """Runs scenarios round by round, the servers by turns, and keeps every result."""
 
-    def __init__(
-        self, args: argparse.Namespace, urls: dict[str, str], measured: dict[str, Any]
-    ) -> None:
+    def __init__(self, args: argparse.Namespace, lanes: list[_Lane], comparing: bool) -> None:
         self.args = args
-        self.urls = urls
-        self.measured = measured
+        self.lanes = lanes
+        self.comparing = comparing
         self.refresh_used = 0
-        self.masters: dict[str, int] = {}
 
     def rounds(self, scenarios: list[Scenario], data: str, files: RequestFiles) -> None:
         for number in range(self.args.rounds):
-            running = [server for server in SERVERS if server in self.masters]
-            # Each round starts with the next server: with two, the order swaps every round.
-            turn = number % len(running)
-            order = running[turn:] + running[:turn]
+            lanes = _turned(self.lanes, number)
             for scenario in scenarios:
-                for server in order:
-                    self.run(scenario, server, f"{scenario.key}@{data}", files, number + 1)
+                for lane in lanes:
+                    running = [server for server in SERVERS if server in lane.masters]
+                    key = f"{scenario.key}@{data}"
+                    for server in _turned(running, number):
+                        self.run(lane, scenario, server, key, files, number + 1)
 
     def run(
-        self, scenario: Scenario, server: str, key: str, files: RequestFiles, number: int
+        self,
+        lane: _Lane,
+        scenario: Scenario,
+        server: str,
+        key: str,
+        files: RequestFiles,
+        number: int,
     ) -> None:
         script, arguments = _load(scenario, server)
         if arguments is None:
@@ -212,22 +264,30 @@ class _Runner:
             tokens = files.refresh_tokens(self.refresh_used, scenario.connections)
             self.refresh_used += scenario.connections
             arguments = [tokens, *arguments]
-        result = load.run(
-            self.urls[server], script, arguments, scenario.connections, self.args.seconds
-        )
+        url = lane.url(server)
+        result = load.run(url, script, arguments, scenario.connections, self.args.seconds)
         # Right after the load: a worker may still be finishing requests wrk gave up waiting for.
-        rss = servers.max_worker_rss(self.masters[server])
-        servers.wait_until_idle(self.urls[server])
-        entry = self.measured["scenarios"].setdefault(
+        rss = servers.max_worker_rss(lane.masters[server])
+        servers.wait_until_idle(url)
+        entry = lane.measured["scenarios"].setdefault(
             key, {"title": scenario.title, "data": key.split("@")[1], **{s: [] for s in SERVERS}}
         )
         entry[server].append({**asdict(result), "rss_mb": round(rss, 1)})
         errors = f"  ({result.errors} errors)" if result.errors else ""
+        name = f"{lane.server.key:<10} {server}" if self.comparing else server
         print(
-            f"   round {number} {scenario.title:<34} {server:<8} {result.rps:8.1f} req/s"
+            f"   round {number} {scenario.title:<34} {name:<8} {result.rps:8.1f} req/s"
             f"  p50 {result.p50:6.1f} ms  p99 {result.p99:6.1f} ms{errors}",
             flush=True,
         )
+
+
+def _turned(items: list[T], number: int) -> list[T]:
+    """ITEMS starting with the one after round NUMBER's first: with two, the order swaps."""
+    if not items:
+        return items
+    turn = number % len(items)
+    return items[turn:] + items[:turn]
 
 
 def _load(scenario: Scenario, server: str) -> tuple[str, list[str] | None]:
@@ -306,9 +366,3 @@ def _fresh_postgres_database(url: str) -> None:
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -1,11 +1,14 @@
-"""Starting and stopping the servers under test: gunicorn with the repository's config, and
-the oidc-provider peer under Node's cluster."""
+"""Starting and stopping the servers under test: the WSGI servers compared (gunicorn with the
+repository's config, sync or gthread workers; granian in WSGI mode), and the oidc-provider peer
+under Node's cluster."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,21 +16,93 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 PEER = ROOT / "bench" / "peer" / "server.mjs"
+KINDS = ("sync", "gthread", "granian")
+GTHREAD_THREADS = 4
+
+
+@dataclass(frozen=True)
+class Wsgi:
+    """A WSGI server to serve the product and the baseline with: gunicorn with sync workers (what
+    `make serve` runs), gunicorn with gthread workers, or granian in WSGI mode. THREADS is the
+    threads per worker (gthread: 4 unless given; granian: its own default unless given)."""
+
+    kind: str
+    threads: int | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> Wsgi:
+        """`sync`, `gthread`, `gthread:8`, `granian` or `granian:4`; ValueError says why not."""
+        kind, _, count = spec.strip().partition(":")
+        if kind not in KINDS:
+            raise ValueError(f"unknown server {kind!r} (one of {', '.join(KINDS)})")
+        if kind == "sync" and count:
+            raise ValueError("sync workers take no thread count")
+        if kind == "granian" and importlib.util.find_spec("granian") is None:
+            raise ValueError("granian is not installed (pip install -e '.[dev]')")
+        if not count:
+            return cls(kind, GTHREAD_THREADS if kind == "gthread" else None)
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"{spec!r}: the thread count must be a whole number, 1 or more")
+        return cls(kind, int(count))
+
+    @property
+    def key(self) -> str:
+        """The name in results.json and in log file names: `sync`, `gthread-4`, `granian`."""
+        return self.kind if self.threads is None else f"{self.kind}-{self.threads}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "sync":
+            return "gunicorn sync"
+        if self.kind == "gthread":
+            return f"gunicorn gthread, {self.threads} threads"
+        threads = "its default threads" if self.threads is None else f"{self.threads} threads"
+        return f"granian WSGI, {threads}"
+
+    def command(
+        self, application: str, port: int, workers: int, access_log: bool = False
+    ) -> list[str]:
+        """The command line that serves APPLICATION (module:variable) on PORT; with ACCESS_LOG,
+        one line per request on standard output."""
+        if self.kind == "granian":
+            # Granian's defaults otherwise: keep-alive on, backlog 1024, no access log. Without
+            # a thread count it allows backlog / workers / 2 threads per worker.
+            # With one, as many requests at a time per worker as it has threads, as gthread.
+            count = str(self.threads)
+            threads = ["--blocking-threads", count, "--backpressure", count] if self.threads else []
+            log = ["--access-log"] if access_log else []
+            return [sys.executable, "-m", "granian", "--interface", "wsgi",
+                    "--workers", str(workers), "--host", "127.0.0.1", "--port", str(port),
+                    *threads, *log, application]  # fmt: skip
+        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                   "-w", str(workers), "-b", f"127.0.0.1:{port}"]  # fmt: skip
+        if self.kind == "gthread":
+            command += ["-k", "gthread", "--threads", str(self.threads)]
+        if access_log:
+            command += ["--access-logfile", "-"]
+        return [*command, application]
 
 
 @contextmanager
-def gunicorn(
-    application: str, port: int, workers: int, env: dict[str, str], log: Path, probe: str
+def wsgi(
+    server: Wsgi,
+    application: str,
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    log: Path,
+    probe: str,
+    access_log: bool = False,
 ) -> Iterator[int]:
-    """Serve APPLICATION (module:variable) on PORT until the block ends; yield the master pid."""
-    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-               "-w", str(workers), "-b", f"127.0.0.1:{port}", application]  # fmt: skip
-    with _serve("gunicorn", command, port, workers, env, log, probe) as master:
+    """Serve APPLICATION with SERVER on PORT until the block ends; yield the master's pid."""
+    command = server.command(application, port, workers, access_log)
+    with _serve(server.label, command, port, workers, env, log, probe) as master:
         yield master
 
 
@@ -110,7 +185,7 @@ def wait_until_idle(base: str, limit: float = 60.0) -> None:
 
 
 def worker_pids(master: int) -> list[int]:
-    """gunicorn's workers: the master's children."""
+    """The server's workers: the master's children (gunicorn and granian fork them)."""
     try:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     except OSError:
@@ -132,3 +207,10 @@ def rss_mb(pid: int) -> float:
 
 def max_worker_rss(master: int) -> float:
     return max((rss_mb(pid) for pid in worker_pids(master)), default=0.0)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
