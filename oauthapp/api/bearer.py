@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from oauthapp import get_settings
 from oauthapp.extensions import db
 from oauthapp.models import Kind
-from oauthapp.token import access_tokens
+from oauthapp.token import access_tokens, verified
 from oauthapp.token.cors import add_cors_headers
 from oauthapp.token.errors import TemporarilyUnavailable
 from oauthapp.token.guard import DATABASE_UNAVAILABLE, signing_keys
@@ -24,13 +24,19 @@ from oauthapp.token.server import server
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 class TokenRefused(Exception):
     """401 invalid_token, with the reason for the client's developer."""
 
 
 def bearer_token() -> str:
     """The token from the Authorization header; never from the query string or body."""
-    if "access_token" in request.args or "access_token" in request.form:
+    in_form = (
+        request.mimetype == "application/x-www-form-urlencoded" and "access_token" in request.form
+    )
+    if "access_token" in request.args or in_form:
         raise TokenRefused("Send the access token in the Authorization header only.")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -50,7 +56,7 @@ def verified_token(kinds: tuple[Kind, ...]) -> tuple[dict[str, Any], Principal]:
     issuer = get_settings().oauth2_server.issuer
     audiences = {access_tokens.audience(issuer, kind): kind for kind in kinds}
     try:
-        claims = access_tokens.verify(
+        claims = verified.verify(
             signing_keys(), token, issuer=issuer, expected_audience=list(audiences)
         )
     except access_tokens.InvalidAccessToken as exc:

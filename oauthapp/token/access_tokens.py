@@ -107,6 +107,11 @@ def verify(
     return claims
 
 
+def key_id(token: str) -> Any:
+    """The kid in a token's header (of a token verify() accepted)."""
+    return _header(token).get("kid")
+
+
 def _header(token: str) -> dict[str, Any]:
     """The token's JOSE header, read without looking at the rest of the token.
 

@@ -11,7 +11,7 @@ from flask import current_app
 from oauthapp import get_settings
 from oauthapp.keys import KeyFileError, keys
 from oauthapp.models import Kind, RefreshToken, utcnow
-from oauthapp.token import access_tokens
+from oauthapp.token import access_tokens, verified
 from oauthapp.token.client_views import ClientView
 from oauthapp.token.principals import Principal, principal_for
 from oauthapp.token.refresh_tokens import find_refresh_token, is_usable
@@ -92,16 +92,14 @@ def _as_access_token(value: str) -> PresentedToken | None:
     except KeyFileError:
         current_app.logger.warning("Signing keys unavailable: access tokens cannot be checked")
         return None
-    for kind in (Kind.BACKOFFICE, Kind.STOREFRONT):
-        audience = access_tokens.audience(issuer, kind)
-        try:
-            claims = access_tokens.verify(ring, value, issuer=issuer, expected_audience=audience)
-        except access_tokens.InvalidAccessToken:
-            continue
-        return PresentedToken(
-            "access_token", claims["client_id"], _organization(claims), claims=claims
-        )
-    return None
+    audiences = [
+        access_tokens.audience(issuer, kind) for kind in (Kind.BACKOFFICE, Kind.STOREFRONT)
+    ]
+    try:
+        claims = verified.verify(ring, value, issuer=issuer, expected_audience=audiences)
+    except access_tokens.InvalidAccessToken:
+        return None
+    return PresentedToken("access_token", claims["client_id"], _organization(claims), claims=claims)
 
 
 def _organization(claims: dict[str, Any]) -> int:

@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from oauthapp import get_settings
 from oauthapp.accounts import service as accounts
 from oauthapp.applications import service as applications
 from oauthapp.cache import cache
 from oauthapp.extensions import db
+from oauthapp.keys import keys
 from oauthapp.models import OAuthApplication, User
 from oauthapp.security import lockout
+from oauthapp.token import access_tokens
 from tests.factories import make_application, make_org
 from tests.token.helpers import assert_error, bearer, client_credentials
 
@@ -140,3 +143,36 @@ def test_what_no_cache_holds_invalidates_nothing(app: Flask) -> None:
         db.session.commit()
         assert store.invalidations == before
         assert db.session.get_one(OAuthApplication, app_id).last_used_at is not None
+
+
+def test_a_remembered_token_is_still_held_to_its_audience_and_expiry(
+    app: Flask,
+) -> None:
+    client_id, secret, _ = service_app(app)
+    cache_ready(app)
+    http = app.test_client()
+    token = client_credentials(http, client_id, secret).get_json()["access_token"]
+    introspected = http.post(
+        "/oauth2/introspect", data={"token": token, "client_id": client_id, "client_secret": secret}
+    )
+    assert introspected.get_json()["active"] is True  # verified once, for either audience
+    assert http.get("/api/me", headers=bearer(token)).status_code == 200
+    # A back-office token is no storefront token, remembered or not.
+    assert http.get("/api/frontend/me", headers=bearer(token)).status_code == 401
+
+    # A token that expired 4 s ago is still inside the 5 s leeway for about one second.
+    with app.app_context():
+        application = db.session.scalars(
+            select(OAuthApplication).filter_by(client_id=client_id)
+        ).one()
+        assert application.user is not None
+        short = access_tokens.issue(
+            keys().ring(), issuer=get_settings().oauth2_server.issuer, kind=application.kind,
+            subject=application.user.id, client_id=client_id,
+            organization_id=application.organization_id, lifetime=-(access_tokens.LEEWAY - 1),
+        ).token  # fmt: skip
+    assert http.get("/api/me", headers=bearer(short)).status_code == 200
+    time.sleep(1.1)
+    refused = http.get("/api/me", headers=bearer(short))
+    assert refused.status_code == 401
+    assert "expired" in refused.get_json()["error_description"]
