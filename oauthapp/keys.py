@@ -31,7 +31,7 @@ KEY_MODE_WARNING = (
 )
 _EXTENSION = "oauthapp.keys"
 _REQUEST_RING = "oauthapp.key_ring"  # the keys one request uses, in its WSGI environ
-CHECK_INTERVAL = 1.0  # seconds between looks at the key files' state, at most
+CHECK_INTERVAL = 0.5  # seconds between looks at the key files' state, at most (SPEC §9: 1 s)
 
 
 class KeyFileError(Exception):
@@ -232,7 +232,7 @@ class Keys:
     def ring(self) -> KeyRing:
         """The keys, parsed again only when a key file or the retired keys have changed.
 
-        The files' state is looked at once a second at most, and at once when the cache hears
+        The files' state is looked at twice a second at most, and at once when the cache hears
         of a change (`oauth rotate-keys` announces one): a rotation in any process takes effect
         everywhere within a second, and a key file deleted under a running server is noticed
         (KeyFileError, a 503) instead of signing on with a key nobody can verify any more.

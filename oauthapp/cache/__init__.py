@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from oauthapp.cache import tracking
-from oauthapp.cache.feeds import feed_for
+from oauthapp.cache.feeds import REVOCATIONS, STATE, feed_for
 from oauthapp.cache.store import Cache
 
 changed = tracking.changed
 _EXTENSION = "oauthapp.cache"
 
-__all__ = ["Cache", "announce", "cache", "changed", "init_app"]
+__all__ = ["REVOCATIONS", "STATE", "Cache", "announce", "cache", "changed", "init_app"]
 
 
 def init_app(app: Flask, database_url: str, enabled: bool = True) -> None:

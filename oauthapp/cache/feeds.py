@@ -1,8 +1,10 @@
 """Change feeds: how every process learns, within a second, that cached state has changed.
 
-A feed hands out a generation: any value, equal as long as nothing cached may have changed.
-`generation()` returns None while the feed cannot vouch for that (its channel is down): callers
-then ask the database and keep nothing.
+A feed hands out a generation: a pair of counters, one per topic, equal as long as nothing of
+that topic changed. STATE covers applications, organizations and accounts; REVOCATIONS the
+revoked access tokens, which every refresh-token rotation adds to and which would otherwise
+empty every cache each time. `generation()` returns None while the feed cannot vouch for
+anything (its channel is down): callers then ask the database and keep nothing.
 
 - PostgreSQL: a thread per process LISTENs on a dedicated connection; a change is announced by
   NOTIFY in the transaction that made it, so it is delivered exactly when it commits.
@@ -33,49 +35,60 @@ STALE_AFTER = 0.75  # a channel silent for longer is not trusted: lookups go to 
 RECONNECT_DELAY = 0.2  # seconds before the first reconnection attempt, doubling up to:
 MAX_RECONNECT_DELAY = 2.0
 
+STATE, REVOCATIONS = "state", "revocations"  # the topics, in the order of a generation
+TOPICS = (STATE, REVOCATIONS)
+Generation = tuple[int, int]
+
 log = logging.getLogger(__name__)
 
 
 class LocalFeed:
-    """One process's own counter: exact when no other process shares the database."""
+    """One process's own counters: exact when no other process shares the database."""
 
     postgres = False
 
     def __init__(self) -> None:
-        self._value = 0
+        self._values = [0, 0]
 
-    def generation(self) -> int | None:
-        return self._value
+    def generation(self) -> Generation | None:
+        return self._values[0], self._values[1]
 
-    def committed(self) -> None:
-        """A change was committed by this process."""
-        self._value += 1
+    def committed(self, topics: set[str]) -> None:
+        """Changes of those topics were committed by this process."""
+        for index, topic in enumerate(TOPICS):
+            if topic in topics:
+                self._values[index] += 1
 
 
 class SqliteFeed(LocalFeed):
-    """A counter in a file beside the SQLite database, shared by every process of the host."""
+    """Counters in a file beside the SQLite database, shared by every process of the host."""
+
+    _SIZE = 16
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if os.fstat(fd).st_size < 8:
-                os.pwrite(fd, b"\0" * 8, 0)
-            self._map = mmap.mmap(fd, 8)
+            if os.fstat(fd).st_size < self._SIZE:
+                os.pwrite(fd, b"\0" * self._SIZE, 0)
+            self._map = mmap.mmap(fd, self._SIZE)
         finally:
             os.close(fd)
         self._path = path
 
-    def generation(self) -> int | None:
-        value: int = struct.unpack_from("<Q", self._map)[0]
-        return value
+    def generation(self) -> Generation | None:
+        state, revocations = struct.unpack_from("<QQ", self._map)
+        return state, revocations
 
-    def committed(self) -> None:
+    def committed(self, topics: set[str]) -> None:
         fd = os.open(self._path, os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            value = struct.unpack_from("<Q", self._map)[0]
-            struct.pack_into("<Q", self._map, 0, (value + 1) % 2**64)
+            values = list(struct.unpack_from("<QQ", self._map))
+            for index, topic in enumerate(TOPICS):
+                if topic in topics:
+                    values[index] = (values[index] + 1) % 2**64
+            struct.pack_into("<QQ", self._map, 0, *values)
         finally:
             os.close(fd)  # releases the lock
 
@@ -87,7 +100,7 @@ class PostgresFeed:
 
     def __init__(self, url: str) -> None:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-        self._value = 0
+        self._values = [0, 0]
         self._alive_at = 0.0  # monotonic time of the last proof the channel works
         self._connected = False
         self._lock = threading.Lock()
@@ -95,21 +108,24 @@ class PostgresFeed:
         self._pid = 0
         self.connection: Any = None  # the listening connection, for tests and diagnostics
 
-    def generation(self) -> int | None:
+    def generation(self) -> Generation | None:
         if self._pid != os.getpid():
             self._start()
             return None
         if not self._connected or time.monotonic() - self._alive_at > STALE_AFTER:
             return None
-        return self._value
+        return self._values[0], self._values[1]
 
-    def committed(self) -> None:
+    def committed(self, topics: set[str]) -> None:
         with self._lock:
-            self._value += 1
+            for index, topic in enumerate(TOPICS):
+                if topic in topics:
+                    self._values[index] += 1
 
-    def _bump(self, *_: Any) -> None:
-        with self._lock:
-            self._value += 1
+    def _heard(self, notification: Any) -> None:
+        """A NOTIFY on the channel: its payload names the topic (anything else: every topic)."""
+        payload = getattr(notification, "payload", "")
+        self.committed({payload} if payload in TOPICS else set(TOPICS))
 
     def _start(self) -> None:
         """Start this process's listener (after a fork the parent's thread is not ours)."""
@@ -135,17 +151,17 @@ class PostgresFeed:
             time.sleep(delay)
 
     def _serve(self) -> None:
-        """Listen until the connection fails; notifications are counted by _bump."""
+        """Listen until the connection fails; notifications are counted by _heard."""
         import psycopg
 
         with psycopg.connect(
             self._dsn, autocommit=True, application_name=LISTENER_NAME, connect_timeout=5
         ) as connection:
             self.connection = connection
-            connection.add_notify_handler(self._bump)
+            connection.add_notify_handler(self._heard)
             connection.execute(f"LISTEN {CHANNEL}")
             # Whatever changed while nobody listened: start again from the database.
-            self._bump()
+            self.committed(set(TOPICS))
             self._alive_at = time.monotonic()
             self._connected = True
             while True:
@@ -188,5 +204,5 @@ def _make(database_url: str) -> Feed:
 class _Never(LocalFeed):
     """Caching off: every lookup goes to the database."""
 
-    def generation(self) -> int | None:
+    def generation(self) -> Generation | None:
         return None

@@ -12,45 +12,47 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from oauthapp.cache.feeds import Feed
+from oauthapp.cache.feeds import Feed, Generation
 
 T = TypeVar("T")
+REVOCATION_AREAS = frozenset({"revoked"})  # what a new revocation can make wrong; all else: state
 MAX_ENTRIES = 20_000  # per area; a full area starts again empty (worker memory stays bounded)
 MISSING: Any = object()  # what entry() returns for a key it does not hold
 
 
 class Cache:
-    """Areas of entries ("applications", "standing", "unrevoked"), all emptied together."""
+    """Areas of entries ("applications", "standing", "revoked", "verified").
+
+    A change of state empties them all; a new revocation only the revocation areas.
+    """
 
     def __init__(self, feed: Feed, enabled: bool = True) -> None:
         self.feed = feed
         self.enabled = enabled
         self._areas: dict[str, dict[Any, Any]] = {}
-        self._seen: int | None = None
+        self._seen: Generation | None = None
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[], None]] = []
         self.noted: dict[Any, Any] = {}  # this process's own bookkeeping; never invalidated
         self.hits = 0
         self.misses = 0
         self.invalidations = 0
 
-    def on_invalidate(self, listener: Callable[[], None]) -> None:
-        """Call LISTENER whenever the cache is emptied (a change, or the channel lost)."""
-        self._listeners.append(listener)
-
-    def current(self) -> int | None:
+    def current(self) -> Generation | None:
         """The generation entries may be used under now, or None to bypass the cache."""
         if not self.enabled:
             return None
         generation = self.feed.generation()
         if generation != self._seen:
             with self._lock:
-                if generation != self._seen:
-                    self._areas = {}
+                seen = self._seen
+                if generation != seen:
+                    if generation is None or seen is None or generation[0] != seen[0]:
+                        self._areas = {}
+                    else:  # only revocations: keep the rest
+                        kept = {a: e for a, e in self._areas.items() if a not in REVOCATION_AREAS}
+                        self._areas = kept
                     self._seen = generation
                     self.invalidations += 1
-            for listener in self._listeners:
-                listener()
         return generation
 
     def get(self, area: str, key: Any, load: Callable[[], T]) -> T:
@@ -67,13 +69,13 @@ class Cache:
         self.put(area, key, value, generation)
         return value
 
-    def entry(self, area: str, key: Any, generation: int | None) -> Any:
+    def entry(self, area: str, key: Any, generation: Generation | None) -> Any:
         """The entry for KEY under GENERATION (from current()), or MISSING."""
         if generation is None:
             return MISSING
         return self._areas.get(area, {}).get(key, MISSING)
 
-    def put(self, area: str, key: Any, value: Any, generation: int | None) -> None:
+    def put(self, area: str, key: Any, value: Any, generation: Generation | None) -> None:
         """Keep VALUE, read under GENERATION, unless that generation has passed."""
         if generation is None:
             return
@@ -86,9 +88,7 @@ class Cache:
             entries[key] = value
 
     def clear(self) -> None:
-        """Forget everything now (this process made a change)."""
+        """Forget everything now."""
         with self._lock:
             self._areas = {}
             self.invalidations += 1
-        for listener in self._listeners:
-            listener()

@@ -15,7 +15,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from oauthapp.cache.feeds import CHANNEL
+from oauthapp.cache.feeds import CHANNEL, REVOCATIONS, STATE
 
 WATCHED = frozenset(
     {
@@ -38,21 +38,31 @@ UNCACHED = frozenset(
         "locale",
     }
 )
-_PENDING = "oauthapp.cache.pending"
-_NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', '')")
+_PENDING = "oauthapp.cache.pending"  # in session.info: the topics this transaction changed
+_NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', :topic)")
 _TEXT_DML = re.compile(
     r"^\s*(?:insert\s+into|update|delete\s+from)\s+\"?(\w+)", re.IGNORECASE | re.MULTILINE
 )
 
 
-def changed(session: Session) -> None:
-    """Record that this session's transaction changes cached state (and announce it)."""
-    if session.info.get(_PENDING):
+def changed(session: Session, topic: str = STATE) -> None:
+    """Record that this session's transaction changes cached state of TOPIC (and announce it:
+    on PostgreSQL with a NOTIFY that is delivered when, and only if, the transaction commits)."""
+    pending: set[str] = session.info.setdefault(_PENDING, set())
+    if topic in pending:
         return
-    session.info[_PENDING] = True
+    pending.add(topic)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_NOTIFY)
+        connection.execute(_NOTIFY, {"topic": topic})
+
+
+def _topic(table: str | None) -> str:
+    return REVOCATIONS if table == "revoked_access_tokens" else STATE
+
+
+def _state_pending(session: Session) -> bool:
+    return STATE in session.info.get(_PENDING, ())
 
 
 def _table(entity: Any) -> str | None:
@@ -72,21 +82,21 @@ def _dirty_matters(instance: Any) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
-    if session.info.get(_PENDING):
+    if _state_pending(session):
         return
     for instance in (*session.new, *session.deleted):
-        if _table(type(instance)) in WATCHED:
-            changed(session)
-            return
+        table = _table(type(instance))
+        if table in WATCHED:
+            changed(session, _topic(table))
     for instance in session.dirty:
-        if _table(type(instance)) in WATCHED and _dirty_matters(instance):
-            changed(session)
-            return
+        table = _table(type(instance))
+        if table in WATCHED and _dirty_matters(instance):
+            changed(session, _topic(table))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
-    if state.session.info.get(_PENDING) or state.is_select:
+    if state.is_select or _state_pending(state.session):
         return
     if state.is_update or state.is_delete or state.is_insert:
         table = getattr(state.statement, "table", None)
@@ -95,11 +105,13 @@ def _on_execute(state: ORMExecuteState) -> None:
             return
         if state.is_update and _only_uncached(state.statement):
             return
-        changed(state.session)
+        changed(state.session, _topic(name))
         return
     sql = getattr(state.statement, "text", None)
-    if isinstance(sql, str) and any(name.lower() in WATCHED for name in _TEXT_DML.findall(sql)):
-        changed(state.session)
+    if isinstance(sql, str):
+        for name in _TEXT_DML.findall(sql):
+            if name.lower() in WATCHED:
+                changed(state.session, _topic(name.lower()))
 
 
 def _only_uncached(statement: Any) -> bool:
@@ -112,11 +124,11 @@ def _only_uncached(statement: Any) -> bool:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.info.pop(_PENDING, False) and has_app_context():
+    topics = session.info.pop(_PENDING, None)
+    if topics and has_app_context():
         found = current_app.extensions.get("oauthapp.cache")
         if found is not None:  # this process applies its own change at once
-            found.feed.committed()
-            found.clear()
+            found.feed.committed(topics)
 
 
 @event.listens_for(Session, "after_rollback")

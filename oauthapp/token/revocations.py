@@ -30,7 +30,9 @@ def revoke_access_token(jti: str, expires_at: datetime) -> None:
     connection = db.session.connection()
     statement = _INSERT_PG if connection.dialect.name == "postgresql" else _INSERT_SQLITE
     connection.execute(statement, {"jti": jti, "expires_at": expires_at, "revoked_at": now})
-    cache.changed(db.session())  # a Core statement: the session's events do not see it
+    cache.changed(
+        db.session(), cache.REVOCATIONS
+    )  # a Core statement: the session's events do not see it
 
 
 _REVOKED = select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == bindparam("jti"))

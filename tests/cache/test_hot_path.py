@@ -121,6 +121,15 @@ def test_this_process_applies_its_own_changes_at_once(app: Flask) -> None:
         accounts.set_enabled(db.session.get_one(User, owner_id), True)
     assert http.get("/api/me", headers=bearer(token)).status_code == 200
 
+    with app.app_context():
+        organization = db.session.get_one(OAuthApplication, app_id).organization.name
+        accounts.set_organization_enabled(organization, False)
+    assert http.get("/api/me", headers=bearer(token)).status_code == 401
+    assert_error(client_credentials(http, client_id, new_secret), 401, "invalid_client")
+    with app.app_context():
+        accounts.set_organization_enabled(organization, True)
+    assert http.get("/api/me", headers=bearer(token)).status_code == 200
+
     revoked = http.post(
         "/oauth2/revoke",
         data={"token": token, "client_id": client_id, "client_secret": new_secret},

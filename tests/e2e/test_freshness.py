@@ -590,6 +590,7 @@ def test_a_change_made_just_after_the_channel_is_cut_is_still_seen_everywhere(
     world.warm(on)
 
     cut = cut_channel(world)
+    assert cut >= 1, "no worker was listening for changes"
     switched = world.office.post(f"/admin/oauth2/{app.id}/deactivate")
     changed_at = time.monotonic()
     assert switched.status_code == 302, switched.text
@@ -634,4 +635,5 @@ def test_a_change_is_seen_everywhere_while_the_channel_is_cut_again_and_again(
         stop.set()
         cutter.join(timeout=TIMEOUT)
     assert not errors, errors
+    assert sum(cuts) >= 1, "no worker was listening for changes"
     print(f"freshness: {sum(cuts)} listener connections cut in {len(cuts)} rounds")
