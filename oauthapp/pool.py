@@ -39,5 +39,6 @@ def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
             cursor.execute("SELECT 1")
         finally:
             cursor.close()
+        dbapi_connection.rollback()  # hand it out as the pool keeps it: outside a transaction
     except Exception as exc:  # the pool retries with a new connection
         raise DisconnectionError(str(exc)) from exc

@@ -7,14 +7,16 @@ tests/e2e/test_freshness.py; these tests count the statements one process sends.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask import Flask
 from sqlalchemy import event, select
 
-from oauthapp import get_settings
+from oauthapp import get_settings, pool
 from oauthapp.accounts import service as accounts
 from oauthapp.applications import service as applications
 from oauthapp.cache import cache
@@ -185,3 +187,20 @@ def test_a_remembered_token_is_still_held_to_its_audience_and_expiry(
     refused = http.get("/api/me", headers=bearer(short))
     assert refused.status_code == 401
     assert "expired" in refused.get_json()["error_description"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="the pool's liveness ping is PostgreSQL's",
+)
+def test_a_pinged_connection_serves_lookups_outside_a_transaction(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool, "IDLE_PING", 0.0)  # every reused connection is pinged
+    http = app.test_client()
+    for _ in range(3):  # new applications: each lookup misses the cache and reads the database
+        client_id, secret, _ = service_app(app)
+        token = client_credentials(http, client_id, secret)
+        assert token.status_code == 200, token.get_data(as_text=True)
+        me = http.get("/api/me", headers=bearer(token.get_json()["access_token"]))
+        assert me.status_code == 200, me.get_data(as_text=True)
