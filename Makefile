@@ -17,8 +17,10 @@ WORKERS ?=
 
 .PHONY: run serve bench setup install lint test clean
 
+# FLASK_RUN_HOST/PORT also make the issuer (tokens' iss, the metadata, the demo's links) follow
+# the address, unless config.yml sets oauth2_server.issuer or OAUTHAPP_ISSUER is set.
 run: setup
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(FLASK) run
 
 serve: install
 	$(FLASK) db upgrade
@@ -31,7 +33,7 @@ bench: install
 setup: install
 	$(FLASK) db upgrade
 	$(FLASK) oauth generate-keys
-	$(FLASK) demo
+	FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(FLASK) demo
 
 install: $(STAMP) $(AXE)
 

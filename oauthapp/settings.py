@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -66,10 +67,18 @@ DEFAULTS: dict[str, Any] = {
 
 
 class SettingsError(ValueError):
-    """A configuration value is invalid; the message names the key."""
+    """A configuration value is invalid; the message names the key, in one line."""
 
-    def __init__(self, key: str, problem: str, source: str = "config") -> None:
-        super().__init__(f"{source}: invalid value for '{key}': {problem}")
+    def __init__(
+        self, key: str, problem: str, source: str = "config", *, syntax: bool = False
+    ) -> None:
+        if syntax:
+            message = f"{source}: not valid YAML at {problem}"
+        elif problem.startswith("unknown key"):
+            message = f"{source}: unknown key '{key}'{problem[len('unknown key') :]}"
+        else:
+            message = f"{source}: invalid value for '{key}': {problem}"
+        super().__init__(message)
         self.key = key
 
 
@@ -151,6 +160,11 @@ def load_settings(
     merged = _merge(DEFAULTS, raw, str(path))
     if overrides:
         merged = _merge(merged, overrides, "overrides")
+    if not _issuer_given(raw, overrides) and env.get("FLASK_RUN_PORT"):
+        # A local run on another address (`make run PORT=…`): the issuer follows it.
+        merged["oauth2_server"]["issuer"] = _local_issuer(env)
+    if env.get("OAUTHAPP_ISSUER"):
+        merged["oauth2_server"]["issuer"] = env["OAUTHAPP_ISSUER"]
     if env.get("OAUTHAPP_DATABASE_URL"):
         merged["database"]["url"] = env["OAUTHAPP_DATABASE_URL"]
     if env.get("OAUTHAPP_REDIS_URL"):
@@ -158,13 +172,35 @@ def load_settings(
     return _Parser(merged, path.parent, str(path)).settings()
 
 
+def _issuer_given(*sources: Mapping[str, Any] | None) -> bool:
+    for source in sources:
+        server = (source or {}).get("oauth2_server")
+        if isinstance(server, Mapping) and server.get("issuer") is not None:
+            return True
+    return False
+
+
+def _local_issuer(env: Mapping[str, str]) -> str:
+    """http://HOST:PORT of `flask run` (FLASK_RUN_HOST, FLASK_RUN_PORT), as a browser names it."""
+    host = env.get("FLASK_RUN_HOST") or "localhost"
+    if host in ("0.0.0.0", "::", "127.0.0.1", "::1"):  # noqa: S104 (names, not a bind)
+        host = "localhost"
+    return f"http://{host}:{env['FLASK_RUN_PORT']}"
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        raise SettingsError("(file)", f"{where}{problem}", str(path), syntax=True) from exc
     except (OSError, yaml.YAMLError) as exc:
-        raise SettingsError("(file)", f"cannot read {path}: {exc}", str(path)) from exc
+        message = " ".join(str(exc).split())
+        raise SettingsError("(file)", f"cannot read {path}: {message}", str(path)) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -180,7 +216,7 @@ def _merge(
     for key, value in extra.items():
         name = f"{prefix}{key}"
         if key not in base:
-            raise SettingsError(name, "unknown key", source)
+            raise SettingsError(name, "unknown key" + _hint(key, base, prefix), source)
         if isinstance(base[key], dict):
             if value is None:
                 continue
@@ -190,6 +226,25 @@ def _merge(
         else:
             result[key] = value
     return result
+
+
+class _Explained(ValueError):
+    """A value's problem in words more precise than the key's generic one."""
+
+
+def _hint(key: Any, base: Mapping[str, Any], prefix: str) -> str:
+    """What the writer of an unknown KEY probably meant: a nested key, or the closest name."""
+    if not isinstance(key, str):
+        return ""
+    if "." in key:
+        head, _, rest = key.partition(".")
+        rest = rest.replace(".", ":' indented below it, then '")
+        if head in base and isinstance(base[head], dict):
+            return f": keys nest: write '{head}:' on its own line, then '{rest}:' indented below it"
+    close = difflib.get_close_matches(key, [str(name) for name in base], n=1, cutoff=0.6)
+    if close:
+        return f": did you mean '{prefix}{close[0]}'?"
+    return f" (keys here: {', '.join(str(name) for name in base)})"
 
 
 class _Parser:
@@ -206,6 +261,8 @@ class _Parser:
             value = value[part]
         try:
             return check(value)
+        except _Explained as exc:  # the check knows better than the generic problem
+            raise SettingsError(key, f"{exc} (got {value!r})", self.source) from exc
         except (TypeError, ValueError) as exc:
             raise SettingsError(key, f"{problem} (got {value!r})", self.source) from exc
 
@@ -332,7 +389,10 @@ class _Parser:
             url = url.set(drivername="postgresql+psycopg")
         backend = url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
-            raise ValueError("only sqlite and postgresql are supported")
+            raise _Explained(
+                f"{backend} is not supported: use SQLite (sqlite:///var/oauthapp.sqlite) "
+                "or PostgreSQL (postgresql+psycopg://user@host/dbname)"
+            )
         if backend == "sqlite" and url.database and url.database != ":memory:":
             database = Path(url.database)
             if not database.is_absolute():
