@@ -18,7 +18,7 @@ from oauthapp.token.cors import add_cors_headers
 from oauthapp.token.errors import TemporarilyUnavailable
 from oauthapp.token.guard import DATABASE_UNAVAILABLE, signing_keys
 from oauthapp.token.metadata import resource_metadata_url
-from oauthapp.token.principals import Principal, Revoked, principal_for
+from oauthapp.token.principals import Principal, Revoked, principal_for, standing_problem
 from oauthapp.token.server import server
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -60,13 +60,15 @@ def verified_token(kinds: tuple[Kind, ...]) -> tuple[dict[str, Any], Principal]:
             signing_keys(), token, issuer=issuer, expected_audience=list(audiences)
         )
     except access_tokens.InvalidAccessToken as exc:
-        raise TokenRefused(f"The access token is invalid: {exc}") from exc
+        raise TokenRefused(str(exc)) from exc
     try:
         principal = principal_for(claims, jti=claims["jti"])
     except Revoked:
         raise TokenRefused("The access token was revoked.") from None
-    if principal is None or principal.kind != audiences.get(claims["aud"]):
-        raise TokenRefused("The application is inactive or the user is disabled or locked.")
+    if principal is None:
+        raise TokenRefused(standing_problem(claims))
+    if principal.kind != audiences.get(claims["aud"]):
+        raise TokenRefused("The access token is for another API.")
     return claims, principal
 
 

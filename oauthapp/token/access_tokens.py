@@ -99,12 +99,31 @@ def verify(
             options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti", "client_id"]},
         )
     except jwt.PyJWTError as exc:
-        raise InvalidAccessToken(str(exc)) from exc
+        raise InvalidAccessToken(_in_words(exc)) from exc
     if not isinstance(claims.get("client_id"), str) or not isinstance(claims.get("jti"), str):
         raise InvalidAccessToken("The token's client_id and jti must be strings.")
     if not _as_issued(claims):
         raise InvalidAccessToken("The token's claims are not those this server issues.")
     return claims
+
+
+_WORDS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "The access token has expired."),
+    (jwt.ImmatureSignatureError, "The access token is not valid yet."),
+    (jwt.InvalidAudienceError, "The access token is for another API."),
+    (jwt.InvalidIssuerError, "The access token was issued by another server."),
+    (jwt.InvalidSignatureError, "The access token's signature does not verify."),
+    (jwt.MissingRequiredClaimError, "The access token lacks a claim this server issues."),
+    (jwt.DecodeError, "The access token is not a well-formed JWT."),
+)
+
+
+def _in_words(error: jwt.PyJWTError) -> str:
+    """What went wrong, as a client's developer would say it."""
+    for kind, words in _WORDS:
+        if isinstance(error, kind):
+            return words
+    return f"The access token is invalid: {error}."
 
 
 def key_id(token: str) -> Any:

@@ -13,18 +13,22 @@ MAX_BODY = 64 * 1024
 MAX_PARAMETERS = 64
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+SEND_AS = f"Send the body as {JSON} or {FORM} (Content-Type header)."
 
 
 def read_parameters(request: Request) -> dict[str, str]:
     """The body's parameters, or InvalidRequestError saying what is wrong with it."""
     media_type = request.mimetype
     if media_type not in (FORM, JSON):
-        raise InvalidRequestError(f"The body must be {FORM} or {JSON}.")
+        raise InvalidRequestError(SEND_AS)
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise InvalidRequestError(f"The body must not exceed {MAX_BODY // 1024} KiB.")
     raw = request.stream.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise InvalidRequestError(f"The body must not exceed {MAX_BODY // 1024} KiB.")
+    if media_type == FORM and raw.lstrip()[:1] == b"{":
+        # JSON sent as a form: what `curl -d '{…}'` does without -H 'Content-Type: …'.
+        raise InvalidRequestError(f"The body looks like JSON but was sent as a form. {SEND_AS}")
     pairs = _json_pairs(raw) if media_type == JSON else _form_pairs(raw)
     return _checked(pairs)
 

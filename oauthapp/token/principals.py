@@ -154,6 +154,27 @@ def _standing(client_id: str, account_id: int, jti: str) -> tuple[tuple[Any, ...
     return found, revoked_now
 
 
+def standing_problem(claims: dict[str, Any]) -> str:
+    """Why principal_for() refused these claims, in the client developer's words."""
+    try:
+        account_id = int(claims["sub"])
+    except (TypeError, ValueError):
+        account_id = 0
+    row = _standing(claims["client_id"], account_id, "")[0][0]
+    if row is None:
+        return "The application no longer exists."
+    if not row.active:
+        return "The application is inactive."
+    if not row.organization_enabled:
+        return "The organization is disabled."
+    storefront = row.kind == Kind.STOREFRONT
+    if (row.customer_user_id if storefront else row.user_id) is None:
+        return "The user no longer exists."
+    if not (row.customer_user_enabled if storefront else row.user_enabled):
+        return "The user is disabled."
+    return "The user is locked."
+
+
 def _account(row: Any) -> tuple[str, str] | None:
     """The account's type and name from a standing row, if it exists, is enabled and unlocked."""
     if row.kind == Kind.STOREFRONT:
