@@ -61,7 +61,7 @@ def demo() -> None:
         owner = admin if kind == Kind.BACKOFFICE else customer
         _application(org, name, grant, kind, owner)
     click.echo("")
-    click.echo("Back-office: http://localhost:5000/login")
+    click.echo(f"Back-office: {get_settings().oauth2_server.issuer}/login")
     click.echo(f"  username: {ADMIN}")
     click.echo(
         f"  password: {passwords.get(ADMIN, '(unknown: the admin was not created by demo)')}"
