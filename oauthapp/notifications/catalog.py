@@ -15,6 +15,11 @@ APPLICATION_CREATED = "oauth_application_created"
 USER_TEMPLATE = "user_oauth_application_created"
 CUSTOMER_USER_TEMPLATE = "customer_user_oauth_application_created"
 TEMPLATES = (USER_TEMPLATE, CUSTOMER_USER_TEMPLATE)
+# What an administrator calls each template (its technical name stays the key).
+TEMPLATE_TITLES = {
+    USER_TEMPLATE: "Application created, to a back-office user",
+    CUSTOMER_USER_TEMPLATE: "Application created, to a customer user",
+}
 EVENTS = {APPLICATION_CREATED: "OAuth application created"}
 LOCALES = ("en", "de")
 DEFAULT_LOCALE = "en"

@@ -56,9 +56,12 @@ def require_global_administrator() -> None:
 
 @blueprint.get("/templates")
 def template_list() -> str:
+    entries = templates.list_templates()
+    grouped = {name: [e for e in entries if e.name == name] for name in catalog.TEMPLATES}
     return render_template(
         "notifications/templates.html",
-        entries=templates.list_templates(),
+        grouped=grouped,
+        titles=catalog.TEMPLATE_TITLES,
         locale_name=catalog.locale_name,
     )
 
@@ -94,6 +97,7 @@ def _edit_page(
             form=form,
             reset_form=ResetForm(),
             name=name,
+            title=catalog.TEMPLATE_TITLES.get(name, name),
             locale=locale,
             locale_label=catalog.locale_name(locale),
             customized=current != catalog.builtin(name, locale),
@@ -107,10 +111,21 @@ def _edit_page(
     return page
 
 
-@blueprint.post("/templates/<name>/<locale>/reset")
-def template_reset(name: str, locale: str) -> Response:
+@blueprint.route("/templates/<name>/<locale>/reset", methods=["GET", "POST"])
+def template_reset(name: str, locale: str) -> Response | str:
+    """GET asks for confirmation (the edits are lost); POST resets, then back to the editor."""
     _template_or_404(name, locale)
-    if ResetForm().validate_on_submit():
+    form = ResetForm()
+    if request.method == "GET":
+        return render_template(
+            "notifications/template_reset.html",
+            form=form,
+            name=name,
+            locale=locale,
+            title=catalog.TEMPLATE_TITLES.get(name, name),
+            locale_label=catalog.locale_name(locale),
+        )
+    if form.validate_on_submit():
         templates.reset_template(name, locale)
         flash(RESET, "success")
     return redirect(url_for(".template_edit", name=name, locale=locale))

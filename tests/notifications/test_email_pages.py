@@ -266,3 +266,22 @@ def test_a_later_back_office_change_sends_due_mail(
 def test_unknown_filters_and_pages_fall_back(root: FlaskClient) -> None:
     assert "No messages here." in text_of(root, f"{OUTBOX}?status=bogus&page=-3")
     assert root.post(f"{OUTBOX}/999999/retry", data={}).status_code in (302, 400)
+
+
+def test_reset_asks_for_confirmation_first_and_titles_read_as_titles(root: FlaskClient) -> None:
+    assert post_form(root, USER_EN, edited("Changed", "Changed body")).status_code == 302
+    editor = text_of(root, USER_EN)
+    assert "<title>Application created, to a back-office user (English)" in editor
+    assert f'href="{USER_EN}/reset"' in editor  # a link to the question, not a POST button
+    assert f'formaction="{USER_EN}#preview"' in editor  # Preview lands on the preview
+
+    question = text_of(root, f"{USER_EN}/reset")
+    assert "Your changes to its subject, text and HTML are lost." in question
+    assert 'value="Changed"' in text_of(root, USER_EN)  # asking changed nothing
+    response = post_form(root, f"{USER_EN}/reset", {}, token_from=f"{USER_EN}/reset")
+    assert response.status_code == 302
+    assert 'value="OAuth application added to your account"' in text_of(root, USER_EN)
+
+    listing = text_of(root, TEMPLATES)
+    assert "Application created, to a customer user" in listing
+    assert listing.count("<tr>") == 1 + len(catalog.TEMPLATES)  # languages together

@@ -228,7 +228,7 @@ ROUTES = [
     ),
     Route(
         f"{EMAIL}/templates/<name>/<locale>/reset",
-        NO_GET,
+        ONLY_ROOT,  # GET: the confirmation page
         by_actor(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, done(302)),
         path=EMAIL + "/templates/{template}/en/reset",
         prepare=customize_template,
