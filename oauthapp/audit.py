@@ -158,7 +158,10 @@ def activity(application: OAuthApplication, limit: int = ACTIVITY_ROWS) -> list[
     return list(db.session.scalars(_of(application).limit(limit)))
 
 
-CSV_COLUMNS = ("time", "first_time", "event", "count", "actor", "ip", "detail", "client_id")
+# "event" is the stable code to filter on; "event_label" the words the Activity section shows.
+CSV_COLUMNS = (
+    "time", "first_time", "event", "count", "actor", "ip", "detail", "client_id", "event_label",
+)  # fmt: skip
 
 
 def activity_csv(application: OAuthApplication) -> Iterator[str]:
@@ -171,6 +174,7 @@ def activity_csv(application: OAuthApplication) -> Iterator[str]:
             [
                 event.last_at.isoformat(), event.occurred_at.isoformat(), event.event,
                 event.count, _cell(event.actor), event.ip, _cell(event.detail), event.client_id,
+                LABELS.get(event.event, event.event),
             ]
         )  # fmt: skip
         yield buffer.getvalue()

@@ -209,3 +209,8 @@ def delete_sent_before(cutoff: datetime) -> int:
     )
     db.session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def find_message(message_id: int) -> OutboxMessage | None:
+    """One message of the outbox, whatever its status."""
+    return db.session.get(OutboxMessage, message_id)

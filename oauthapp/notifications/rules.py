@@ -66,6 +66,12 @@ def save_rule(event: str, enabled: bool, notify_owner: bool, recipients: str) ->
     """Store the rule for an event."""
     get_rule(event)
     addresses = parse_recipients(recipients)
+    if enabled and not notify_owner and not addresses:
+        raise InvalidInput(
+            "An enabled rule needs a recipient: tick Send to the application's owner, or list "
+            "addresses.",
+            "recipients",
+        )
     row = _stored(event) or NotificationRule(event=event)
     row.enabled, row.notify_owner, row.recipients = enabled, notify_owner, "\n".join(addresses)
     db.session.add(row)

@@ -185,6 +185,22 @@ def outbox_list() -> str:
     )
 
 
+@blueprint.get("/outbox/<int(max=2147483647):message_id>")
+def outbox_message(message_id: int) -> Response:
+    """One message as it was (or will be) sent: its text, and its HTML in a sandboxed frame."""
+    message = outbox.find_message(message_id)
+    if message is None:
+        abort(404)
+    page = make_response(
+        render_template(
+            "notifications/outbox_message.html", message=message, retry_form=RetryForm()
+        )
+    )
+    if message.body_html:  # the email's HTML is styled inline
+        page.headers["Content-Security-Policy"] = INLINE_STYLES_POLICY
+    return page
+
+
 @blueprint.post("/outbox/<int(max=2147483647):message_id>/retry")
 def outbox_retry(message_id: int) -> Response:
     if RetryForm().validate_on_submit():

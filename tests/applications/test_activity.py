@@ -134,6 +134,8 @@ def test_the_activity_exports_as_csv_without_secrets(app: Flask, world: World) -
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == list(audit.CSV_COLUMNS)
     assert [row[2] for row in rows[1:]] == ["application_updated", "application_created"]
+    assert [row[8] for row in rows[1:]] == [audit.LABELS["application_updated"],
+                                            audit.LABELS["application_created"]]  # fmt: skip
     assert rows[1][6] == "name: Alice CC -> =HYPERLINK(1)"  # not at the start: no formula
     assert world.secrets["Alice CC"] not in response.get_data(as_text=True)
 

@@ -285,3 +285,26 @@ def test_reset_asks_for_confirmation_first_and_titles_read_as_titles(root: Flask
     listing = text_of(root, TEMPLATES)
     assert "Application created, to a customer user" in listing
     assert listing.count("<tr>") == 1 + len(catalog.TEMPLATES)  # languages together
+
+
+def test_an_enabled_rule_without_recipients_is_refused(root: FlaskClient) -> None:
+    response = post_form(root, RULE, {"enabled": "y", "recipients": ""})
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "An enabled rule needs a recipient" in page and 'id="recipients-errors"' in page
+
+
+def test_an_outbox_row_opens_to_its_message_with_times_in_utc(
+    mail_app: Flask, root: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    smtp_server.inbox.reply = "550 5.1.1 No such user"
+    create_for_olivia(mail_app, "Readable mail")
+    with mail_app.app_context():
+        [row] = outbox_rows()
+    listing = text_of(root, OUTBOX)
+    assert f'href="{OUTBOX}/{row.id}"' in listing and " UTC</td>" in listing
+    message = text_of(root, f"{OUTBOX}/{row.id}")
+    assert "olivia@example.com" in message and "550 5.1.1 No such user" in message
+    assert "Readable mail" in message and " UTC</dd>" in message
+    assert "Retry now" in message
+    assert root.get(f"{OUTBOX}/999999").status_code == 404

@@ -243,6 +243,13 @@ ROUTES = [
     ),
     Route(f"{EMAIL}/outbox", ONLY_ROOT, NO_POST),
     Route(
+        f"{EMAIL}/outbox/<int(max=2147483647):message_id>",
+        ONLY_ROOT,
+        NO_POST,
+        path=EMAIL + "/outbox/{message}",
+        prepare=failed_message,
+    ),
+    Route(
         f"{EMAIL}/outbox/<int(max=2147483647):message_id>/retry",
         NO_GET,
         by_actor(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, done(302)),
