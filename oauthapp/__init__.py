@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from oauthapp.authorize import authorized  # noqa: F401 (routes on the authorize blueprint)
     from oauthapp.authorize.customer import blueprint as customer
     from oauthapp.authorize.views import blueprint as authorize
+    from oauthapp.health.views import blueprint as health
     from oauthapp.notifications.views import blueprint as notifications
     from oauthapp.oidc.views import blueprint as oidc
     from oauthapp.token.views import blueprint as token
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(customer)
     app.register_blueprint(api)
     app.register_blueprint(oidc)
+    app.register_blueprint(health)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -123,6 +123,9 @@ def application_action(action: str, post: dict[str, Outcome], **extra: Any) -> R
 
 ROUTES = [
     Route("/", everyone(to("/admin/")), NO_POST),
+    # Probes for load balancers: open to all, and saying nothing secret (tests/test_health.py).
+    Route("/health/live", everyone(OK), NO_POST),
+    Route("/health/ready", everyone(OK), NO_POST),
     Route("/static/<path:filename>", everyone(OK), NO_POST, path="/static/css/app.css"),
     Route("/.well-known/jwks.json", everyone(OK), NO_POST),
     Route("/.well-known/oauth-authorization-server", everyone(OK), NO_POST),
