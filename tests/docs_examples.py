@@ -35,6 +35,7 @@ OUTPUT = {"json", "text"}
 ALIASES = {"bash", "shell", "console", "zsh", "py", "python3", "pycon"}
 VARYING = {"id", "sub", "organization_id", "org", "iat", "nbf", "exp", "auth_time"}
 TIMEOUT = 60
+BROWSER = ROOT / "tests" / "docs_browser.sh"
 
 _FENCE = re.compile(r"^(\s*)```(\S*)\s*$")
 _NOT_RUN = re.compile(r"^<!--\s*not run:\s*(.*?)\s*-->$")
@@ -113,17 +114,17 @@ class Demo:
 
     base: str
     env: dict[str, str]
-    apps: dict[str, tuple[str, str]]  # name -> (client id, client secret)
+    apps: dict[str, tuple[str, str | None]]  # name -> (client id, client secret if confidential)
     passwords: dict[str, str]  # login -> password
 
 
-def demo_credentials(output: str) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+def demo_credentials(output: str) -> tuple[dict[str, tuple[str, str | None]], dict[str, str]]:
     """The applications and passwords that `flask --app app demo` printed in OUTPUT."""
     apps = {
-        name: (client_id, secret)
+        name: (client_id, secret or None)
         for name, client_id, secret in re.findall(
             r"application '([^']+)':\n\s+client_id:\s+(\S+)\n(?:\s+redirect_uri:.*\n)?"
-            r"\s+client_secret:\s+(\S+)",
+            r"(?:\s+client_secret:\s+(\S+)|\s+\(a public client)",
             output,
         )
     }
@@ -150,15 +151,19 @@ class Reader:
         code = code.replace(DOCS_ISSUER, self.demo.base)
         env = {**self.demo.env, **self.exported}
         env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+        env["BROWSER"] = str(BROWSER)  # the user, for examples that open a browser
         command = (
             ["bash", "-euo", "pipefail", "-c", code]
             if block.lang == "sh"
             else [sys.executable, "-c", code]
         )
-        result = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT,
-            check=False,
-        )  # fmt: skip
+        try:
+            result = subprocess.run(
+                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT,
+                check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired as timeout:
+            return f"did not finish within {TIMEOUT}s\n{timeout.stdout!r}\n{timeout.stderr!r}"
         if result.returncode != 0:
             return f"exited {result.returncode}\n{result.stdout}{result.stderr}"
         self._remember(result.stdout)
@@ -176,7 +181,10 @@ class Reader:
     def _export_demo(self, app: str, user: str | None) -> str | None:
         if app not in self.demo.apps:
             return f"the demo has no application {app!r} (it has {sorted(self.demo.apps)})"
-        self.exported["CLIENT_ID"], self.exported["CLIENT_SECRET"] = self.demo.apps[app]
+        self.exported["CLIENT_ID"], secret = self.demo.apps[app]
+        self.exported.pop("CLIENT_SECRET", None)  # a public client has none
+        if secret is not None:
+            self.exported["CLIENT_SECRET"] = secret
         if user is not None:
             if user not in self.demo.passwords:
                 return f"the demo printed no password for {user!r}"

@@ -30,7 +30,9 @@ APPS = (
     ("Demo storefront integration", Grant.CLIENT_CREDENTIALS, Kind.STOREFRONT),
     ("Demo storefront app", Grant.PASSWORD, Kind.STOREFRONT),
     ("Demo web app", Grant.AUTHORIZATION_CODE, Kind.BACKOFFICE),
+    ("Demo desktop app", Grant.AUTHORIZATION_CODE, Kind.BACKOFFICE),
 )
+PUBLIC = {"Demo desktop app"}  # a native client: no secret, PKCE only (docs/api.md's example)
 
 
 @click.command("demo")
@@ -105,12 +107,17 @@ def _application(
         return
     uris = [DEMO_REDIRECT_URI] if grant == Grant.AUTHORIZATION_CODE else []
     owner = owner if grant == Grant.CLIENT_CREDENTIALS else None  # the others have none
-    new = applications.create_application(org, name, grant, kind, owner, redirect_uris=uris)
+    new = applications.create_application(
+        org, name, grant, kind, owner, redirect_uris=uris, confidential=name not in PUBLIC
+    )
     click.echo(f"Created {kind.value} {grant.value} application {name!r}:")
     click.echo(f"  client_id:     {new.application.client_id}")
     if uris:
         click.echo(f"  redirect_uri:  {DEMO_REDIRECT_URI}")
-    click.echo(f"  client_secret: {new.client_secret}  (shown only now)")
+    if new.client_secret is None:
+        click.echo("  (a public client: no secret)")
+    else:
+        click.echo(f"  client_secret: {new.client_secret}  (shown only now)")
 
 
 def _path() -> Path:

@@ -76,11 +76,11 @@ def test_demo_runs_from_the_test_cli_runner(cli: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.exception
 
 
-def test_demo_seeds_organizations_two_users_a_customer_and_five_applications(
+def test_demo_seeds_organizations_two_users_a_customer_and_six_applications(
     app: Flask, demo: DemoRunner
 ) -> None:
     run_demo(demo)
-    assert totals(app) == (2, 2, 1, 5)
+    assert totals(app) == (2, 2, 1, 6)
     with app.app_context():
         kinds = db.session.execute(
             select(OAuthApplication.kind, OAuthApplication.grant_type).order_by(
@@ -88,6 +88,7 @@ def test_demo_seeds_organizations_two_users_a_customer_and_five_applications(
             )
         ).all()
         assert [tuple(row) for row in kinds] == [
+            ("backoffice", "authorization_code"),
             ("backoffice", "authorization_code"),
             ("backoffice", "client_credentials"),
             ("backoffice", "password"),
@@ -99,8 +100,9 @@ def test_demo_seeds_organizations_two_users_a_customer_and_five_applications(
 
 def test_demo_prints_each_new_applications_client_id_and_secret(demo: DemoRunner) -> None:
     result = run_demo(demo)
-    assert len(re.findall(r"client_id:\s+[A-Za-z0-9_-]{32}\n", result.output)) == 5
+    assert len(re.findall(r"client_id:\s+[A-Za-z0-9_-]{32}\n", result.output)) == 6
     assert len(re.findall(r"client_secret:\s+\S+", result.output)) == 5
+    assert "(a public client: no secret)" in result.output
 
 
 def test_demo_seeds_a_confidential_authorization_code_app_with_a_loopback_redirect_url(
@@ -109,7 +111,7 @@ def test_demo_seeds_a_confidential_authorization_code_app_with_a_loopback_redire
     result = run_demo(demo)
     with app.app_context():
         application = db.session.scalar(
-            select(OAuthApplication).where(OAuthApplication.grant_type == "authorization_code")
+            select(OAuthApplication).where(OAuthApplication.name == "Demo web app")
         )
         assert application is not None
         assert application.redirect_uris == ["http://127.0.0.1:8400/callback"]
@@ -217,3 +219,17 @@ def test_the_printed_passwords_get_tokens_from_the_password_applications(
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["refresh_token"]
+
+
+def test_demo_seeds_a_public_desktop_app_with_the_loopback_redirect_url(
+    app: Flask, demo: DemoRunner
+) -> None:
+    """The client of docs/api.md's native example: no secret, PKCE only."""
+    run_demo(demo)
+    with app.app_context():
+        desktop = db.session.scalar(
+            select(OAuthApplication).where(OAuthApplication.name == "Demo desktop app")
+        )
+        assert desktop is not None
+        assert (desktop.confidential, desktop.secret_hash) == (False, None)
+        assert desktop.redirect_uris == ["http://127.0.0.1:8400/callback"]
