@@ -5,7 +5,8 @@ unless the line before it says `<!-- not run: why -->`. An example runs in its o
 (bash, or this interpreter), from the repository's root, with what a reader of docs/api.md has
 exported: CLIENT_ID and CLIENT_SECRET of the demo application its first line names
 (`# demo: app "Demo mobile app", user jane`; PASSWORD is then that user's), and ACCESS_TOKEN,
-REFRESH_TOKEN and ID_TOKEN of the last answer that had them. The docs' issuer,
+REFRESH_TOKEN and ID_TOKEN of the last answer that had them; an example that opens a browser
+gets tests/docs_browser.py, which plays the user. The docs' issuer,
 https://oauth.example.com, is the live server's address. A ```json or ```text block right after
 an example is its output; a ```sh block whose commands start with `$ ` shows its output below
 them (for `curl -i`: the status line, some headers and the body). An example without a
