@@ -21,14 +21,18 @@ from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, Organiz
 GLOBAL_ORG = "Main Organization"
 STORE_ORG = "Acme Retail"
 ADMIN = "admin"
+USER = "jane"  # the back-office user of the password-grant examples in docs/api.md
 CUSTOMER = "customer@example.com"
 DEMO_REDIRECT_URI = "http://127.0.0.1:8400/callback"  # a local client's loopback listener
 APPS = (
     ("Demo back-office integration", Grant.CLIENT_CREDENTIALS, Kind.BACKOFFICE),
     ("Demo mobile app", Grant.PASSWORD, Kind.BACKOFFICE),
     ("Demo storefront integration", Grant.CLIENT_CREDENTIALS, Kind.STOREFRONT),
+    ("Demo storefront app", Grant.PASSWORD, Kind.STOREFRONT),
     ("Demo web app", Grant.AUTHORIZATION_CODE, Kind.BACKOFFICE),
+    ("Demo desktop app", Grant.AUTHORIZATION_CODE, Kind.BACKOFFICE),
 )
+PUBLIC = {"Demo desktop app"}  # a native client: no secret, PKCE only (docs/api.md's example)
 
 
 @click.command("demo")
@@ -49,6 +53,9 @@ def demo() -> None:
             [main.name, STORE_ORG],
             Role.ADMINISTRATOR,
         )
+    if db.session.scalar(select(User.id).where(User.username == USER)) is None:
+        passwords[USER] = secrets.token_urlsafe(12)
+        accounts.create_user(USER, "jane@example.com", passwords[USER], [main.name, STORE_ORG])
     customer = db.session.scalar(select(CustomerUser).where(CustomerUser.email == CUSTOMER))
     if customer is None:
         passwords[CUSTOMER] = secrets.token_urlsafe(12)
@@ -66,6 +73,7 @@ def demo() -> None:
     click.echo(
         f"  password: {passwords.get(ADMIN, '(unknown: the admin was not created by demo)')}"
     )
+    click.echo(f"Back-office user: {USER} / {passwords.get(USER, '(unknown)')}")
     click.echo(f"Customer user: {CUSTOMER} / {passwords.get(CUSTOMER, '(unknown)')}")
     click.echo(f"(These demo passwords are kept in {_path()}.)")
 
@@ -99,12 +107,17 @@ def _application(
         return
     uris = [DEMO_REDIRECT_URI] if grant == Grant.AUTHORIZATION_CODE else []
     owner = owner if grant == Grant.CLIENT_CREDENTIALS else None  # the others have none
-    new = applications.create_application(org, name, grant, kind, owner, redirect_uris=uris)
+    new = applications.create_application(
+        org, name, grant, kind, owner, redirect_uris=uris, confidential=name not in PUBLIC
+    )
     click.echo(f"Created {kind.value} {grant.value} application {name!r}:")
     click.echo(f"  client_id:     {new.application.client_id}")
     if uris:
         click.echo(f"  redirect_uri:  {DEMO_REDIRECT_URI}")
-    click.echo(f"  client_secret: {new.client_secret}  (shown only now)")
+    if new.client_secret is None:
+        click.echo("  (a public client: no secret)")
+    else:
+        click.echo(f"  client_secret: {new.client_secret}  (shown only now)")
 
 
 def _path() -> Path:

@@ -76,11 +76,11 @@ def test_demo_runs_from_the_test_cli_runner(cli: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.exception
 
 
-def test_demo_seeds_organizations_an_admin_a_customer_and_four_applications(
+def test_demo_seeds_organizations_two_users_a_customer_and_six_applications(
     app: Flask, demo: DemoRunner
 ) -> None:
     run_demo(demo)
-    assert totals(app) == (2, 1, 1, 4)
+    assert totals(app) == (2, 2, 1, 6)
     with app.app_context():
         kinds = db.session.execute(
             select(OAuthApplication.kind, OAuthApplication.grant_type).order_by(
@@ -89,17 +89,20 @@ def test_demo_seeds_organizations_an_admin_a_customer_and_four_applications(
         ).all()
         assert [tuple(row) for row in kinds] == [
             ("backoffice", "authorization_code"),
+            ("backoffice", "authorization_code"),
             ("backoffice", "client_credentials"),
             ("backoffice", "password"),
             ("storefront", "client_credentials"),
+            ("storefront", "password"),
         ]
         assert db.session.scalar(select(Organization.name).where(Organization.is_global))
 
 
 def test_demo_prints_each_new_applications_client_id_and_secret(demo: DemoRunner) -> None:
     result = run_demo(demo)
-    assert len(re.findall(r"client_id:\s+[A-Za-z0-9_-]{32}\n", result.output)) == 4
-    assert len(re.findall(r"client_secret:\s+\S+", result.output)) == 4
+    assert len(re.findall(r"client_id:\s+[A-Za-z0-9_-]{32}\n", result.output)) == 6
+    assert len(re.findall(r"client_secret:\s+\S+", result.output)) == 5
+    assert "(a public client: no secret)" in result.output
 
 
 def test_demo_seeds_a_confidential_authorization_code_app_with_a_loopback_redirect_url(
@@ -108,7 +111,7 @@ def test_demo_seeds_a_confidential_authorization_code_app_with_a_loopback_redire
     result = run_demo(demo)
     with app.app_context():
         application = db.session.scalar(
-            select(OAuthApplication).where(OAuthApplication.grant_type == "authorization_code")
+            select(OAuthApplication).where(OAuthApplication.name == "Demo web app")
         )
         assert application is not None
         assert application.redirect_uris == ["http://127.0.0.1:8400/callback"]
@@ -184,3 +187,49 @@ def test_demo_reuses_an_existing_global_organization(app: Flask, demo: DemoRunne
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         assert admin is not None
         assert {role.organization.name for role in admin.roles} == {"Acme Retail", "Headquarters"}
+
+
+def printed_application(output: str, name: str) -> tuple[str, str]:
+    match = re.search(
+        rf"application '{name}':\n\s+client_id:\s+(\S+)\n\s+client_secret:\s+(\S+)", output
+    )
+    assert match, output
+    return match.group(1), match.group(2)
+
+
+@pytest.mark.parametrize(
+    ("application", "login", "line"),
+    [
+        ("Demo mobile app", "jane", r"^Back-office user: jane / (\S+)$"),
+        ("Demo storefront app", "customer@example.com", r"^Customer user: \S+ / (\S+)$"),
+    ],
+)
+def test_the_printed_passwords_get_tokens_from_the_password_applications(
+    app: Flask, demo: DemoRunner, application: str, login: str, line: str
+) -> None:
+    """What docs/api.md's password examples send, with what the demo printed."""
+    output = run_demo(demo).output
+    client_id, secret = printed_application(output, application)
+    password = re.search(line, output, re.MULTILINE)
+    assert password, output
+    response = app.test_client().post(
+        "/oauth2-token",
+        data={"grant_type": "password", "username": login, "password": password.group(1)},
+        auth=(client_id, secret),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["refresh_token"]
+
+
+def test_demo_seeds_a_public_desktop_app_with_the_loopback_redirect_url(
+    app: Flask, demo: DemoRunner
+) -> None:
+    """The client of docs/api.md's native example: no secret, PKCE only."""
+    run_demo(demo)
+    with app.app_context():
+        desktop = db.session.scalar(
+            select(OAuthApplication).where(OAuthApplication.name == "Demo desktop app")
+        )
+        assert desktop is not None
+        assert (desktop.confidential, desktop.secret_hash) == (False, None)
+        assert desktop.redirect_uris == ["http://127.0.0.1:8400/callback"]
