@@ -27,3 +27,13 @@ errorlog = "-"
 # instance on the same host would take it over from the first.
 control_socket_disable = True
 loglevel = "info"
+
+
+def when_ready(server):  # type: ignore[no-untyped-def]
+    """Say which issuer the workers will put in tokens (OAUTHAPP_ISSUER or config.yml)."""
+    from oauthapp.settings import SettingsError, load_settings
+
+    try:
+        server.log.info("Issuer: %s", load_settings().oauth2_server.issuer)
+    except SettingsError as error:  # the workers will say it too, and stop
+        server.log.error("oauthapp cannot start: %s", error)

@@ -56,7 +56,8 @@ def rotate_keys_command() -> None:
         )
     except (KeyFileError, OSError) as exc:
         raise click.ClickException(
-            f"{exc} Rotation needs a working key pair; see `oauth check-keys`."
+            f"{exc} Rotation needs a working key pair: run `flask --app app oauth generate-keys` "
+            "if there is none, or see `flask --app app oauth check-keys`."
         ) from exc
     announce_change()  # every serving process looks at the key files again at once
     retire_at = datetime.fromtimestamp(rotation.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

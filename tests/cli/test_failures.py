@@ -81,3 +81,12 @@ def test_an_unreachable_database_says_to_start_it(tmp_path: Path) -> None:
 def head() -> str:
     versions = sorted((ROOT / "migrations" / "versions").glob("0*.py"))
     return versions[-1].name.split("_", 1)[0]
+
+
+def test_missing_keys_say_how_to_make_them(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'keys.sqlite'}"
+    assert run(tmp_path, url, "db", "upgrade")[0] == 0
+    code, lines = run(tmp_path, url, "oauth", "rotate-keys")
+    assert code == 1
+    assert len(lines) == 1, lines
+    assert "No such file" in lines[0] and "run `flask --app app oauth generate-keys`" in lines[0]
