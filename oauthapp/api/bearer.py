@@ -66,7 +66,10 @@ def verified_token(kinds: tuple[Kind, ...]) -> tuple[dict[str, Any], Principal]:
     except Revoked:
         raise TokenRefused("The access token was revoked.") from None
     if principal is None or principal.kind != audiences.get(claims["aud"]):
-        raise TokenRefused("The application is inactive or the user is disabled or locked.")
+        raise TokenRefused(
+            "The application is inactive, or the user is disabled, locked or no longer a member"
+            " of its organization."
+        )
     return claims, principal
 
 

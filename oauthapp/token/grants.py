@@ -29,7 +29,7 @@ from oauthapp.token import clients, throttle
 from oauthapp.token.client_views import ClientView
 from oauthapp.token.errors import GrantRefused, UnsupportedGrant
 from oauthapp.token.issuing import token_response
-from oauthapp.token.principals import load_account
+from oauthapp.token.principals import load_member
 from oauthapp.token.refresh_tokens import (
     claim_for_rotation,
     find_refresh_token,
@@ -166,9 +166,11 @@ def acting_account(
     application: OAuthApplication, holder: RefreshToken | AuthorizationCode, missing: str
 ) -> User | CustomerUser:
     """The account a refresh token or code acts for, if it may still act; else invalid_grant
-    (with `missing` when the account is gone, with the refusal once it is known)."""
-    account = load_account(application.kind, holder.user_id or holder.customer_user_id or 0)
-    if account is None:
+    (with `missing` when the account is gone or no longer belongs to the application's
+    organization, with the refusal once it is known)."""
+    account_id = holder.user_id or holder.customer_user_id or 0
+    account, member = load_member(application.kind, account_id, application.organization_id)
+    if account is None or not member:
         raise GrantRefused(missing)
     reason = refusal_reason(account)
     if reason:
