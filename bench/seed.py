@@ -192,6 +192,7 @@ def _refresh_tokens(folder: Path, wanted: int) -> None:
                     "revoked": False,
                     "rotated_at": None,
                     "created_at": now,
+                    "family_created_at": now,
                 }
                 for token in plain
             ],
@@ -204,11 +205,12 @@ def _refresh_tokens(folder: Path, wanted: int) -> None:
         db.session.execute(
             text(
                 "INSERT INTO oauth_refresh_tokens (token_hash, application_id, user_id, family_id,"
-                " access_token_jti, access_token_expires_at, expires_at, revoked, created_at)"
+                " access_token_jti, access_token_expires_at, expires_at, revoked, created_at,"
+                " family_created_at)"
                 " WITH RECURSIVE seq(n) AS (SELECT CAST(:start AS INTEGER)"
                 " UNION ALL SELECT n + 1 FROM seq WHERE n < :stop)"
                 " SELECT 'filler$' || n, :first + (n % :applications), :user, 'family-' || n,"
-                " 'jti-' || n, :access_expires, :expires, :false, :now FROM seq"
+                " 'jti-' || n, :access_expires, :expires, :false, :now, :now FROM seq"
             ).bindparams(
                 bindparam("access_expires", type_=UTCDateTime()),
                 bindparam("expires", type_=UTCDateTime()),

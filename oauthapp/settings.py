@@ -23,6 +23,8 @@ T = TypeVar("T")
 MAX_TIME_COST = 100
 MAX_MEMORY_COST = 1024 * 1024  # KiB: 1 GiB
 MAX_PARALLELISM = 64
+# A rotated refresh token accepted again for longer would leave reuse detection blind as long.
+MAX_REUSE_INTERVAL = 300
 
 DEFAULTS: dict[str, Any] = {
     "database": {"url": "sqlite:///var/oauthapp.sqlite"},
@@ -35,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
             "refresh_token_lifetime": 2592000,
             "enable_refresh_token": True,
             "refresh_token_reuse_detection": True,
+            "refresh_token_reuse_interval": 0,
+            "refresh_token_absolute_lifetime": 0,
             "auth_code_lifetime": 600,
             "signing_algorithm": "RS256",
             "cors": {"allow_origins": [], "allow_headers": [], "preflight_max_age": 600},
@@ -96,6 +100,8 @@ class AuthorizationServerSettings:
     refresh_token_lifetime: int
     enable_refresh_token: bool
     refresh_token_reuse_detection: bool
+    refresh_token_reuse_interval: int  # seconds a just-rotated refresh token may come back
+    refresh_token_absolute_lifetime: int  # seconds a refresh token family lives in all; 0: no cap
     auth_code_lifetime: int
     signing_algorithm: str
     cors: CorsSettings
@@ -288,6 +294,16 @@ class _Parser:
                     ),
                     refresh_token_reuse_detection=self.get(
                         f"{auth}.refresh_token_reuse_detection", _bool, "must be true or false"
+                    ),
+                    refresh_token_reuse_interval=self.get(
+                        f"{auth}.refresh_token_reuse_interval",
+                        lambda value: _bounded_int(value, 0, MAX_REUSE_INTERVAL),
+                        f"must be seconds from 0 to {MAX_REUSE_INTERVAL}",
+                    ),
+                    refresh_token_absolute_lifetime=self.get(
+                        f"{auth}.refresh_token_absolute_lifetime",
+                        _non_negative_int,
+                        "must be seconds, 0 or more",
                     ),
                     auth_code_lifetime=self.get(
                         f"{auth}.auth_code_lifetime", _positive_int, "must be a positive integer"

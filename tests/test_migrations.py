@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import bindparam, inspect, select, text
 
 from oauthapp import create_app
 from oauthapp.extensions import db
-from oauthapp.models.base import include_object
+from oauthapp.models import Grant, RefreshToken, utcnow
+from oauthapp.models.base import UTCDateTime, include_object
 from tests.conftest import TEST_DATABASE_URL
+from tests.factories import make_application
 
 TABLES = {
     "organizations",
@@ -51,9 +54,39 @@ def assert_round_trip(app: Flask) -> None:
     assert_schema_matches_models(app)
 
 
+_OLD_TOKEN = text(
+    "INSERT INTO oauth_refresh_tokens (token_hash, application_id, family_id, access_token_jti,"
+    " scope, access_token_expires_at, expires_at, revoked, created_at)"
+    " VALUES (:hash, :application, :family, :hash, '', :at, :at, :false, :at)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+def assert_families_get_their_beginning(app: Flask) -> None:
+    """0008 gives each stored token its family's beginning: its oldest token still stored."""
+    now = utcnow()
+    ages = {"a1": ("a", 30), "a2": ("a", 20), "a3": ("a", 10), "b1": ("b", 5)}
+    with app.app_context():
+        upgrade(revision="0007")
+        application, _ = make_application(grant=Grant.PASSWORD)
+        for token_hash, (family, days) in ages.items():
+            db.session.execute(_OLD_TOKEN, {"hash": token_hash, "application": application.id,
+                                            "family": family, "at": now - timedelta(days=days),
+                                            "false": False})  # fmt: skip
+        db.session.commit()
+        upgrade()
+        stored = select(RefreshToken.token_hash, RefreshToken.family_created_at)
+        began = {token_hash: at for token_hash, at in db.session.execute(stored)}
+    oldest = {"a": now - timedelta(days=30), "b": now - timedelta(days=5)}
+    assert began == {token_hash: oldest[family] for token_hash, (family, _) in ages.items()}
+
+
 def test_sqlite_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
     app = build(tmp_path, f"sqlite:///{tmp_path / 'fresh.sqlite'}")
     assert_round_trip(app)
+
+
+def test_sqlite_0008_gives_stored_families_their_beginning(tmp_path: Path) -> None:
+    assert_families_get_their_beginning(build(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite'}"))
 
 
 def test_indexes_serve_the_token_endpoint_and_grid_lookups(tmp_path: Path) -> None:
@@ -99,5 +132,17 @@ def test_postgresql_upgrade_from_empty_matches_the_models(
     url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{scratch_schema}"
     app = build(tmp_path, url)
     assert_round_trip(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs OAUTHAPP_TEST_DATABASE_URL (PostgreSQL)")
+def test_postgresql_0008_gives_stored_families_their_beginning(
+    tmp_path: Path, scratch_schema: str
+) -> None:
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{scratch_schema}"
+    app = build(tmp_path, url)
+    assert_families_get_their_beginning(app)
     with app.app_context():
         db.engine.dispose()

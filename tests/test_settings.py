@@ -33,6 +33,7 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
     assert (auth.access_token_lifetime, auth.refresh_token_lifetime) == (3600, 2592000)
     assert auth.enable_refresh_token is True
     assert auth.refresh_token_reuse_detection is True
+    assert (auth.refresh_token_reuse_interval, auth.refresh_token_absolute_lifetime) == (0, 0)
     assert auth.auth_code_lifetime == 600
     assert auth.signing_algorithm == "RS256"
     assert (auth.cors.allow_origins, auth.cors.allow_headers, auth.cors.preflight_max_age) == (
@@ -81,6 +82,8 @@ def test_values_from_the_file_are_used(tmp_path: Path) -> None:
                 "issuer": "https://auth.example/",
                 "authorization_server": {
                     "access_token_lifetime": 60,
+                    "refresh_token_reuse_interval": 300,
+                    "refresh_token_absolute_lifetime": 86400,
                     "signing_algorithm": "EdDSA",
                     "cors": {"allow_origins": "*", "allow_headers": ["X-Trace"]},
                 },
@@ -93,6 +96,7 @@ def test_values_from_the_file_are_used(tmp_path: Path) -> None:
     auth = settings.oauth2_server.authorization_server
     assert settings.oauth2_server.issuer == "https://auth.example"
     assert auth.access_token_lifetime == 60
+    assert (auth.refresh_token_reuse_interval, auth.refresh_token_absolute_lifetime) == (300, 86400)
     assert auth.signing_algorithm == "EdDSA"
     assert auth.cors.allow_origins == ("*",)
     assert auth.cors.allow_headers == ("X-Trace",)
@@ -130,6 +134,16 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
          "oauth2_server.authorization_server.refresh_token_lifetime"),
         ({"oauth2_server": {"authorization_server": {"auth_code_lifetime": 0}}},
          "oauth2_server.authorization_server.auth_code_lifetime"),
+        ({"oauth2_server": {"authorization_server": {"refresh_token_reuse_interval": -1}}},
+         "oauth2_server.authorization_server.refresh_token_reuse_interval"),
+        ({"oauth2_server": {"authorization_server": {"refresh_token_reuse_interval": 301}}},
+         "oauth2_server.authorization_server.refresh_token_reuse_interval"),
+        ({"oauth2_server": {"authorization_server": {"refresh_token_reuse_interval": "5s"}}},
+         "oauth2_server.authorization_server.refresh_token_reuse_interval"),
+        ({"oauth2_server": {"authorization_server": {"refresh_token_absolute_lifetime": -1}}},
+         "oauth2_server.authorization_server.refresh_token_absolute_lifetime"),
+        ({"oauth2_server": {"authorization_server": {"refresh_token_absolute_lifetime": 1.5}}},
+         "oauth2_server.authorization_server.refresh_token_absolute_lifetime"),
         ({"oauth2_server": {"authorization_server": {"signing_algorithm": "HS256"}}},
          "oauth2_server.authorization_server.signing_algorithm"),
         ({"oauth2_server": {"authorization_server": {"enable_refresh_token": "yes"}}},

@@ -39,6 +39,9 @@ class RefreshToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the family began (its login), copied to every token rotation adds: what
+    # refresh_token_absolute_lifetime counts from, since cleanup may delete its first tokens.
+    family_created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application: Mapped[OAuthApplication] = relationship()
 

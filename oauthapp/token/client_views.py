@@ -1,8 +1,9 @@
 """What client authentication needs of an application, kept in the process's cache.
 
 A ClientView is a plain, immutable copy of the application row with its organization's and
-owner's standing: enough to check a secret, refuse an inactive client and issue a client
-credentials token without asking the database again until something about it changes.
+owner's standing (enabled, locked, still a member of the organization): enough to check a
+secret, refuse an inactive client and issue a client credentials token without asking the
+database again until something about it changes.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from sqlalchemy.orm import aliased
 from oauthapp.cache import cache
 from oauthapp.cache.reads import lookup_connection
 from oauthapp.models import CustomerUser, Kind, OAuthApplication, Organization, User
+from oauthapp.token.principals import member_of
 
 _Customer = aliased(CustomerUser)
-# One indexed round trip, past the ORM: the application, its organization and either owner.
+# One indexed round trip, past the ORM: the application, its organization and either owner
+# (with the owner's membership of that organization).
 _VIEW = (
     select(
         OAuthApplication.id,
@@ -36,10 +39,12 @@ _VIEW = (
         User.enabled.label("user_enabled"),
         User.locked.label("user_locked"),
         User.locked_at.label("user_locked_at"),
+        member_of(User.id, OAuthApplication.organization_id).label("user_member"),
         _Customer.id.label("customer_id"),
         _Customer.enabled.label("customer_enabled"),
         _Customer.locked.label("customer_locked"),
         _Customer.locked_at.label("customer_locked_at"),
+        (_Customer.organization_id == OAuthApplication.organization_id).label("customer_member"),
     )
     .join(Organization, Organization.id == OAuthApplication.organization_id)
     .outerjoin(User, User.id == OAuthApplication.user_id)
@@ -56,6 +61,7 @@ class OwnerView:
     enabled: bool
     locked: bool
     locked_at: datetime | None
+    member: bool  # of the application's organization (see principals.member_of)
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class ClientView:
                 getattr(row, f"{prefix}_enabled"),
                 getattr(row, f"{prefix}_locked"),
                 getattr(row, f"{prefix}_locked_at"),
+                bool(getattr(row, f"{prefix}_member")),
             )
         return cls(
             id=row.id,

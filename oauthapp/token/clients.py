@@ -151,4 +151,6 @@ def refusal(application: ClientView, grant_type: str | None, endpoint: str) -> s
             return "The application has no owner."
         if not owner.enabled or lock_in_force(owner.locked, owner.locked_at):
             return "The application's owner is disabled or locked."
+        if not owner.member:
+            return "The application's owner is no longer a member of its organization."
     return None

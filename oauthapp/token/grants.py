@@ -29,11 +29,13 @@ from oauthapp.token import clients, throttle
 from oauthapp.token.client_views import ClientView
 from oauthapp.token.errors import GrantRefused, UnsupportedGrant
 from oauthapp.token.issuing import token_response
-from oauthapp.token.principals import load_account
+from oauthapp.token.principals import load_member
 from oauthapp.token.refresh_tokens import (
     claim_for_rotation,
     find_refresh_token,
+    hold_family,
     is_usable,
+    may_come_back,
     revoke_family,
 )
 
@@ -137,9 +139,11 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
         token = find_refresh_token(self.required("refresh_token"))
         if token is None or token.application_id != application.id:
             raise GrantRefused(BAD_REFRESH_TOKEN)
-        if token.rotated_at is not None:
+        # A rotated token back within refresh_token_reuse_interval: a race (two tabs), no theft.
+        self.request.came_back = token.rotated_at is not None and may_come_back(token)
+        if token.rotated_at is not None and not self.request.came_back:
             _detected_reuse(token)
-        if not is_usable(token):
+        if not self.request.came_back and not is_usable(token):
             raise GrantRefused(BAD_REFRESH_TOKEN)
         self.request.refresh_token = token
         self.request.user = acting_account(application, token, BAD_REFRESH_TOKEN)
@@ -149,13 +153,21 @@ class RefreshTokenGrant(_ClientChecked, grants.RefreshTokenGrant):
 
     def create_token_response(self) -> Response:
         token: RefreshToken = self.request.refresh_token
-        if not claim_for_rotation(token):  # a concurrent request rotated it first
+        came_back = self.request.came_back
+        if not came_back and not claim_for_rotation(token):
+            # A concurrent request rotated it first (its commit is visible now).
+            db.session.refresh(token)
+            came_back = may_come_back(token)
+            if not came_back:
+                _detected_reuse(token)
+        if came_back and not hold_family(token.family_id):  # revoked meanwhile
             _detected_reuse(token)
         body = token_response(
             self.request.client,
             self.request.user,
             with_refresh_token=True,
             family_id=token.family_id,
+            family_created_at=token.family_created_at,
             scope=self.request.granted_scope,
             refresh_scope=token.scope,
         )
@@ -166,9 +178,11 @@ def acting_account(
     application: OAuthApplication, holder: RefreshToken | AuthorizationCode, missing: str
 ) -> User | CustomerUser:
     """The account a refresh token or code acts for, if it may still act; else invalid_grant
-    (with `missing` when the account is gone, with the refusal once it is known)."""
-    account = load_account(application.kind, holder.user_id or holder.customer_user_id or 0)
-    if account is None:
+    (with `missing` when the account is gone or no longer belongs to the application's
+    organization, with the refusal once it is known)."""
+    account_id = holder.user_id or holder.customer_user_id or 0
+    account, member = load_member(application.kind, account_id, application.organization_id)
+    if account is None or not member:
         raise GrantRefused(missing)
     reason = refusal_reason(account)
     if reason:

@@ -62,13 +62,14 @@ def token_response(
     *,
     with_refresh_token: bool,
     family_id: str | None = None,
+    family_created_at: datetime | None = None,
     scope: str = "",
     refresh_scope: str | None = None,
 ) -> dict[str, Any]:
     """The RFC 6749 §5.1 body for a new access token (and refresh token); commits if it wrote."""
     tokens = issue_tokens(
         application, account, with_refresh_token=with_refresh_token, family_id=family_id,
-        scope=scope, refresh_scope=refresh_scope,
+        family_created_at=family_created_at, scope=scope, refresh_scope=refresh_scope,
     )  # fmt: skip
     if tokens.wrote:
         db.session.commit()
@@ -81,12 +82,14 @@ def issue_tokens(
     *,
     with_refresh_token: bool,
     family_id: str | None = None,
+    family_created_at: datetime | None = None,
     scope: str = "",
     refresh_scope: str | None = None,
 ) -> Tokens:
     """Sign the access token and add the refresh token and last use (not committed).
 
-    The refresh token keeps refresh_scope (what was granted; by default the access token's).
+    The refresh token joins FAMILY_ID (begun at FAMILY_CREATED_AT) or begins a family, and
+    keeps refresh_scope (what was granted; by default the access token's).
     """
     settings = get_settings()
     auth = settings.oauth2_server.authorization_server
@@ -117,6 +120,7 @@ def issue_tokens(
             auth.refresh_token_lifetime,
             family,
             scope if refresh_scope is None else refresh_scope,
+            family_created_at,
         )
         wrote = True
     wrote = note_use(application) or wrote

@@ -14,7 +14,7 @@ from oauthapp.models import Kind, RefreshToken, utcnow
 from oauthapp.token import access_tokens, verified
 from oauthapp.token.client_views import ClientView
 from oauthapp.token.principals import Principal, principal_for
-from oauthapp.token.refresh_tokens import find_refresh_token, is_usable
+from oauthapp.token.refresh_tokens import ends_at, find_refresh_token, is_usable
 from oauthapp.token.revocations import is_revoked
 
 
@@ -33,7 +33,7 @@ class PresentedToken:
 
     def is_expired(self) -> bool:
         if self.refresh is not None:
-            return self.refresh.expires_at <= utcnow()
+            return ends_at(self.refresh) <= utcnow()
         return False  # verify() already refused expired access tokens
 
     def is_revoked(self) -> bool:
@@ -54,7 +54,7 @@ class PresentedToken:
 
     def expires_at(self) -> datetime:
         if self.refresh is not None:
-            return self.refresh.expires_at
+            return ends_at(self.refresh)
         assert self.claims is not None
         return datetime.fromtimestamp(self.claims["exp"], UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from oauthapp.cache import cache
 from oauthapp.cache.reads import lookup_connection
@@ -19,6 +19,7 @@ from oauthapp.models import (
     Organization,
     RevokedAccessToken,
     User,
+    UserRole,
 )
 from oauthapp.security.lockout import lock_in_force
 from oauthapp.token.revocations import revoked_in_database
@@ -37,6 +38,19 @@ class Principal:
     account_name: str  # a user's username, a customer user's email
 
 
+_MemberOrganization = aliased(Organization)
+
+
+def member_of(user_id: Any, organization_id: Any) -> ColumnElement[bool]:
+    """Whether a back-office user belongs to an organization: a role in it, or in the global
+    organization (whose members count as members of all), the password grant's rule."""
+    return exists().where(
+        UserRole.user_id == user_id,
+        _MemberOrganization.id == UserRole.organization_id,
+        or_(_MemberOrganization.id == organization_id, _MemberOrganization.is_global),
+    )
+
+
 # Built once: every token request runs these, and building a statement with its loader
 # options costs more than running it (SQLAlchemy's compiled cache still needs the cache key).
 _APPLICATION_BY_CLIENT_ID = (
@@ -45,9 +59,15 @@ _APPLICATION_BY_CLIENT_ID = (
     .where(OAuthApplication.client_id == bindparam("client_id"))
 )
 _USER_BY_ID = select(User).options(lazyload(User.roles)).where(User.id == bindparam("id"))
+_MEMBER_BY_ID = (
+    select(User, member_of(User.id, bindparam("organization_id")).label("member"))
+    .options(lazyload(User.roles))
+    .where(User.id == bindparam("id"))
+)
 _CUSTOMER_USER_BY_ID = select(CustomerUser).where(CustomerUser.id == bindparam("id"))
 # Everything a use of an access token depends on, in one indexed round trip: the revocation,
-# the application and its organization, and the account the token acts for (by primary key).
+# the application and its organization, and the account the token acts for (by primary key)
+# with its membership of the application's organization.
 _STANDING = (
     select(
         exists().where(RevokedAccessToken.jti == bindparam("jti")).label("revoked"),
@@ -62,7 +82,9 @@ _STANDING = (
         User.enabled.label("user_enabled"),
         User.locked.label("user_locked"),
         User.locked_at.label("user_locked_at"),
+        member_of(User.id, OAuthApplication.organization_id).label("user_member"),
         CustomerUser.id.label("customer_user_id"),
+        CustomerUser.organization_id.label("customer_user_organization_id"),
         CustomerUser.email,
         CustomerUser.enabled.label("customer_user_enabled"),
         CustomerUser.locked.label("customer_user_locked"),
@@ -92,9 +114,22 @@ def load_account(kind: str, account_id: int) -> User | CustomerUser | None:
     return account
 
 
+def load_member(
+    kind: str, account_id: int, organization_id: int
+) -> tuple[User | CustomerUser | None, bool]:
+    """The account a token of that kind acts for, and whether it belongs to the organization
+    (one round trip)."""
+    if kind == Kind.STOREFRONT:
+        customer = db.session.scalar(_CUSTOMER_USER_BY_ID, {"id": account_id})
+        return customer, customer is not None and customer.organization_id == organization_id
+    parameters = {"id": account_id, "organization_id": organization_id}
+    row = db.session.execute(_MEMBER_BY_ID, parameters).first()
+    return (None, False) if row is None else (row[0], bool(row[1]))
+
+
 def principal_for(claims: dict[str, Any], jti: str = "") -> Principal | None:
-    """The principal of verified claims, if its application is active and its account enabled
-    and not locked.
+    """The principal of verified claims, if its application is active and its account enabled,
+    not locked and still a member of the application's organization.
 
     With JTI, raise Revoked if that access token was revoked (checked in the same query).
     """
@@ -172,18 +207,26 @@ def standing_problem(claims: dict[str, Any]) -> str:
         return "The user no longer exists."
     if not (row.customer_user_enabled if storefront else row.user_enabled):
         return "The user is disabled."
+    member = (
+        row.customer_user_organization_id == row.organization_id if storefront else row.user_member
+    )
+    if not member:
+        return "The user is no longer a member of the application's organization."
     return "The user is locked."
 
 
 def _account(row: Any) -> tuple[str, str] | None:
-    """The account's type and name from a standing row, if it exists, is enabled and unlocked."""
+    """The account's type and name from a standing row, if it exists, is enabled and unlocked,
+    and belongs to the application's organization."""
     if row.kind == Kind.STOREFRONT:
         if row.customer_user_id is None or not row.customer_user_enabled:
+            return None
+        if row.customer_user_organization_id != row.organization_id:
             return None
         if lock_in_force(row.customer_user_locked, row.customer_user_locked_at):
             return None
         return "customer_user", row.email
-    if row.user_id is None or not row.user_enabled:
+    if row.user_id is None or not row.user_enabled or not row.user_member:
         return None
     if lock_in_force(row.user_locked, row.user_locked_at):
         return None

@@ -1,4 +1,10 @@
-"""Refresh tokens: opaque, stored as keyed hashes, rotated on use, revoked by family."""
+"""Refresh tokens: opaque, stored as keyed hashes, rotated on use, revoked by family.
+
+A family is what one login gave: each rotation adds its successor. Normally one token of a
+family is live; within refresh_token_reuse_interval after a rotation the rotated token may be
+presented again (two tabs refreshing at once) and adds a live token of its own. A family lives
+refresh_token_absolute_lifetime seconds at most from its login, whatever its rotations.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
+from oauthapp import get_settings
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, OAuthApplication, RefreshToken, User, utcnow
 from oauthapp.security.credentials import generate_secret, hash_secret
@@ -31,13 +38,21 @@ def issue_refresh_token(
     lifetime: int,
     family_id: str | None = None,
     scope: str = "",
+    family_created_at: datetime | None = None,
 ) -> str:
     """Add a new refresh token (not committed) and return its only plain copy.
 
-    A plain INSERT on the session's connection: one statement, no unit-of-work flush.
+    Without FAMILY_ID a new family begins; a token added to a family never outlives the
+    family's absolute lifetime. A plain INSERT on the session's connection: one statement, no
+    unit-of-work flush.
     """
     plain = generate_secret()
     now = utcnow()
+    began = family_created_at or now
+    expires_at = now + timedelta(seconds=lifetime)
+    family_end = _family_end(began)
+    if family_end is not None:
+        expires_at = min(expires_at, family_end)
     db.session.connection().execute(
         _INSERT,
         {
@@ -49,10 +64,11 @@ def issue_refresh_token(
             "access_token_jti": access.jti,
             "scope": scope,
             "access_token_expires_at": datetime.fromtimestamp(access.expires_at, UTC),
-            "expires_at": now + timedelta(seconds=lifetime),
+            "expires_at": expires_at,
             "revoked": False,
             "rotated_at": None,
             "created_at": now,
+            "family_created_at": began,
         },
     )
     return plain
@@ -66,10 +82,39 @@ def find_refresh_token(plain: str) -> RefreshToken | None:
     return db.session.scalar(_BY_HASH, {"token_hash": hash_secret(plain, PURPOSE)})
 
 
+def _settings() -> tuple[int, int]:
+    """The reuse interval and the absolute lifetime of families, in seconds (0: off)."""
+    auth = get_settings().oauth2_server.authorization_server
+    return auth.refresh_token_reuse_interval, auth.refresh_token_absolute_lifetime
+
+
+def _family_end(began: datetime) -> datetime | None:
+    """When a family that began then ends (refresh_token_absolute_lifetime), or None."""
+    absolute = _settings()[1]
+    return began + timedelta(seconds=absolute) if absolute else None
+
+
+def ends_at(token: RefreshToken) -> datetime:
+    """When the token stops working: its own expiry, or its family's end if sooner (the
+    setting may have been lowered since it was issued)."""
+    family_end = _family_end(token.family_created_at)
+    return token.expires_at if family_end is None else min(token.expires_at, family_end)
+
+
 def is_usable(token: RefreshToken, now: datetime | None = None) -> bool:
-    """Neither revoked, rotated nor expired."""
+    """Neither revoked, rotated nor expired (its own expiry or its family's end)."""
     now = now or utcnow()
-    return not token.revoked and token.rotated_at is None and token.expires_at > now
+    return not token.revoked and token.rotated_at is None and ends_at(token) > now
+
+
+def may_come_back(token: RefreshToken, now: datetime | None = None) -> bool:
+    """Whether a rotated token presented again is a race rather than a theft: it was rotated
+    within refresh_token_reuse_interval and has not expired."""
+    interval = _settings()[0]
+    if not interval or token.rotated_at is None:
+        return False
+    now = now or utcnow()
+    return now - token.rotated_at <= timedelta(seconds=interval) and ends_at(token) > now
 
 
 # Straight to the session's connection: the ORM has nothing to keep in step (the token row
@@ -97,19 +142,47 @@ def claim_for_rotation(token: RefreshToken) -> bool:
     return True
 
 
+# The family's live tokens, locked until the transaction ends (the value is left as it is).
+_HOLD = (
+    update(_TABLE)
+    .where(_TABLE.c.family_id == bindparam("family"), _TABLE.c.revoked.is_(False))
+    .values(revoked=False)
+)
+_REVOKE = (
+    update(_TABLE)
+    .where(_TABLE.c.family_id == bindparam("family"), _TABLE.c.revoked.is_(False))
+    .values(revoked=True)
+)
+
+
+def hold_family(family_id: str) -> bool:
+    """Lock the family's live tokens until the transaction ends; False if it has none left
+    (it was revoked). A token added meanwhile is then seen by a concurrent revoke_family().
+
+    On SQLite the statement takes the database's write lock. On PostgreSQL it locks the live
+    rows, waiting for a revocation or rotation in progress; a rotation that retired the one
+    live token added its successor, which only a statement begun after it committed sees:
+    hence a second try before concluding the family was revoked.
+    """
+    connection = db.session.connection()
+    return any(connection.execute(_HOLD, {"family": family_id}).rowcount for _ in range(2))
+
+
 def revoke_family(family_id: str) -> None:
-    """Revoke every refresh token of the family and the access tokens still alive from it."""
+    """Revoke every refresh token of the family and the access tokens still alive from it.
+
+    The first UPDATE waits for a rotation or a reuse within the interval that holds one of the
+    family's tokens; the second, a statement of its own (PostgreSQL reads what committed before
+    each statement), revokes the token that rotation added.
+    """
+    connection = db.session.connection()
+    connection.execute(_REVOKE, {"family": family_id})
+    connection.execute(_REVOKE, {"family": family_id})
     now = utcnow()
-    alive = db.session.execute(
-        select(RefreshToken.access_token_jti, RefreshToken.access_token_expires_at).where(
-            RefreshToken.family_id == family_id, RefreshToken.access_token_expires_at > now
+    alive = connection.execute(
+        select(_TABLE.c.access_token_jti, _TABLE.c.access_token_expires_at).where(
+            _TABLE.c.family_id == family_id, _TABLE.c.access_token_expires_at > now
         )
     ).all()
-    db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked.is_(False))
-        .values(revoked=True)
-        .execution_options(synchronize_session=False)
-    )
     for jti, expires_at in alive:
         revoke_access_token(jti, expires_at)

@@ -22,7 +22,7 @@ from oauthapp.applications import service as applications
 from oauthapp.cache import cache
 from oauthapp.extensions import db
 from oauthapp.keys import keys
-from oauthapp.models import OAuthApplication, User
+from oauthapp.models import OAuthApplication, User, UserRole
 from oauthapp.security import lockout
 from oauthapp.token import access_tokens
 from tests.factories import make_application, make_org
@@ -138,6 +138,29 @@ def test_this_process_applies_its_own_changes_at_once(app: Flask) -> None:
     )
     assert revoked.status_code == 200
     assert http.get("/api/me", headers=bearer(token)).status_code == 401
+
+
+def test_leaving_the_organization_applies_at_once(app: Flask) -> None:
+    client_id, secret, app_id = service_app(app)
+    cache_ready(app)
+    http = app.test_client()
+    token = client_credentials(http, client_id, secret).get_json()["access_token"]
+    assert http.get("/api/me", headers=bearer(token)).status_code == 200  # cached standing
+    with app.app_context():
+        application = db.session.get_one(OAuthApplication, app_id)
+        assert application.user is not None
+        owner_id, org_id = application.user.id, application.organization_id
+        elsewhere = make_org().id
+        db.session.add(UserRole(user_id=owner_id, organization_id=elsewhere))
+        db.session.delete(db.session.get_one(UserRole, (owner_id, org_id)))
+        db.session.commit()
+    assert http.get("/api/me", headers=bearer(token)).status_code == 401
+    assert_error(client_credentials(http, client_id, secret), 401, "invalid_client")
+    with app.app_context():
+        db.session.add(UserRole(user_id=owner_id, organization_id=org_id))
+        db.session.commit()
+    assert http.get("/api/me", headers=bearer(token)).status_code == 200
+    assert client_credentials(http, client_id, secret).status_code == 200
 
 
 def test_what_no_cache_holds_invalidates_nothing(app: Flask) -> None:

@@ -57,14 +57,20 @@ def own_database(backend: str, folder: Path) -> Iterator[str]:
 
 
 def write_config(
-    folder: Path, file_name: str, base: str, database_url: str, *, reuse_detection: bool = True
+    folder: Path,
+    file_name: str,
+    base: str,
+    database_url: str,
+    *,
+    reuse_detection: bool = True,
+    reuse_interval: int = 0,
 ) -> Path:
     """FOLDER/FILE_NAME: `site_config` for a server at BASE, on DATABASE_URL."""
     settings = yaml.safe_load(site_config(folder, base).read_text())
     settings["database"]["url"] = database_url
-    settings["oauth2_server"]["authorization_server"]["refresh_token_reuse_detection"] = (
-        reuse_detection
-    )
+    auth = settings["oauth2_server"]["authorization_server"]
+    auth["refresh_token_reuse_detection"] = reuse_detection
+    auth["refresh_token_reuse_interval"] = reuse_interval
     path = folder / file_name
     path.write_text(yaml.safe_dump(settings))
     return path

@@ -124,6 +124,19 @@ def lenient_base(site: Site) -> Iterator[str]:
         yield base
 
 
+@pytest.fixture(scope="module")
+def racing_base(site: Site) -> Iterator[str]:
+    """A second server on the same database that lets a just-rotated refresh token come back
+    for a minute (two tabs refreshing at once)."""
+    port = free_port()
+    config = write_config(
+        site.folder, "racing.yml", f"http://127.0.0.1:{port}", site.database_url,
+        reuse_interval=60,
+    )  # fmt: skip
+    with serve(server_environ(config), site.folder / "racing.log", port) as base:
+        yield base
+
+
 @dataclass(frozen=True)
 class BackOffice:
     """USERNAME logged in to the back-office: the session cookie and a CSRF token for forms."""
@@ -275,6 +288,40 @@ def test_without_reuse_detection_the_refresh_race_winner_gets_a_token_that_works
     third = refresh(lenient_base, site.password_app, second.json()["refresh_token"])
     assert third.status_code == 200, third.text
     assert live_in_family(site, first["access_token"]) == [jti(third.json()["access_token"])]
+
+
+def test_within_the_reuse_interval_every_simultaneous_refresh_gets_a_pair_of_the_family(
+    site: Site, racing_base: str
+) -> None:
+    first = log_in(site, racing_base)
+    responses = race_refresh(racing_base, site.password_app, first["refresh_token"])
+    outcomes = Counter(outcome(response) for response in responses)
+    assert outcomes == {(200, None): RACERS}, outcomes
+    pairs = [response.json() for response in responses]
+    assert len({pair["refresh_token"] for pair in pairs}) == RACERS
+    assert me(racing_base, first["access_token"]) == 401  # rotated, as ever
+
+    # The family holds exactly the racers' tokens, all live: none lost, none extra, none revoked.
+    family = family_of(site.database_url, jti(first["access_token"]))
+    issued = sorted(jti(pair["access_token"]) for pair in pairs)
+    assert sorted(live_tokens(site.database_url).get(family, [])) == issued
+    assert {family_of(site.database_url, token) for token in issued} == {family}
+    for pair in pairs[:3]:
+        assert me(racing_base, pair["access_token"]) == 200
+        assert refresh(racing_base, site.password_app, pair["refresh_token"]).status_code == 200
+
+    # Revoking one of them ends the whole family, whatever raced into it.
+    assert me(racing_base, pairs[5]["access_token"]) == 200
+    revoked = requests.post(
+        f"{racing_base}/oauth2/revoke",
+        data={"token": pairs[-1]["refresh_token"], "client_id": site.password_app.client_id,
+              "client_secret": site.password_app.client_secret},
+        timeout=TIMEOUT,
+    )  # fmt: skip
+    assert revoked.status_code == 200, revoked.text
+    assert live_tokens(site.database_url).get(family, []) == []
+    assert me(racing_base, pairs[5]["access_token"]) == 401
+    assert not integrity_problems(site.database_url)
 
 
 def test_simultaneous_back_office_creates_with_one_name_leave_one_application(
