@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -111,6 +119,7 @@ class ApplicationForm(FlaskForm, AuthorizationCodeFields):
         validators=[InputRequired("Choose a grant.")],
     )
     owner = SelectField("Users", choices=[], validate_choice=False)
+    form_token = HiddenField()  # one-time: see oauthapp.applications.once
     submit = SubmitField("Create")
 
     def validate_name(self, field: StringField) -> None:
@@ -168,3 +177,9 @@ class ConfirmForm(FlaskForm):
     """A POST with a CSRF token: the confirmation of an action."""
 
     submit = SubmitField("Confirm")
+
+
+class RegenerateForm(ConfirmForm):
+    """The confirmation of Regenerate Secret, with a one-time form token."""
+
+    form_token = HiddenField()
