@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -24,6 +23,7 @@ from oauthapp.applications.redirects import (
     InvalidRedirectUris,
     clean_redirect_uris,
 )
+from oauthapp.forms import Form
 from oauthapp.models import Grant
 from oauthapp.querystring import positive_int
 
@@ -106,7 +106,7 @@ class AuthorizationCodeFields:
         }
 
 
-class ApplicationForm(FlaskForm, AuthorizationCodeFields):
+class ApplicationForm(Form, AuthorizationCodeFields):
     """Create an application. Organization and owner choices are set by the view."""
 
     organization = SelectField("Organization", choices=[])
@@ -154,7 +154,7 @@ def owner_choices(owners: list[Any], label: str) -> list[SelectChoice]:
     return choices
 
 
-class EditForm(FlaskForm, AuthorizationCodeFields):
+class EditForm(Form, AuthorizationCodeFields):
     """Rename or switch an application; grant and owner stay as they are."""
 
     name = StringField("Application Name", validators=NAME_VALIDATORS)
@@ -173,7 +173,7 @@ class EditForm(FlaskForm, AuthorizationCodeFields):
         return self.grant == Grant.AUTHORIZATION_CODE.value
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST with a CSRF token: the confirmation of an action."""
 
     submit = SubmitField("Confirm")
