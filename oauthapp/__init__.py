@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +11,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from oauthapp.files import create_once
 from oauthapp.settings import ROOT, Settings, SettingsError, load_settings
 
 __all__ = ["Settings", "SettingsError", "create_app", "get_settings"]
@@ -81,16 +81,16 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 
 def load_secret_key(path: Path) -> str:
-    """Read the Flask secret key, creating the file (mode 0600) on first start."""
+    """Read the Flask secret key, creating the file (mode 0600) on first start.
+
+    Processes starting together all end up with the one key the first of them wrote: the file
+    appears whole (see oauthapp.files.create_once), and the others read it instead.
+    """
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first; read theirs
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
+            create_once(path, secrets.token_hex(32).encode(), 0o600)
+        except OSError as exc:
+            raise SettingsError("secret_key_file", f"cannot create {path}: {exc}") from exc
     try:
         key = path.read_text(encoding="utf-8").strip()
     except OSError as exc:

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from flask import Flask, current_app, has_app_context, has_request_context, request
 
+from oauthapp.files import create_once
+
 if TYPE_CHECKING:
     from oauthapp.retired_keys import RetiredKey
 
@@ -32,6 +34,8 @@ KEY_MODE_WARNING = (
 _EXTENSION = "oauthapp.keys"
 _REQUEST_RING = "oauthapp.key_ring"  # the keys one request uses, in its WSGI environ
 CHECK_INTERVAL = 0.5  # seconds between looks at the key files' state, at most (SPEC §9: 1 s)
+# How long generate_keys waits for the public half of a pair another process is writing.
+PAIR_WAIT = 2.0
 
 
 class KeyFileError(Exception):
@@ -97,16 +101,50 @@ def generate_private_key(algorithm: str) -> PrivateKeyTypes:
 
 
 def generate_keys(private_path: Path, public_path: Path, algorithm: str) -> bool:
-    """Write a new key pair if neither file exists; True if written, False if both existed."""
-    existing = [path for path in (private_path, public_path) if path.exists()]
+    """Write a new key pair if neither file exists; True if written, False if both existed.
+
+    Safe when several processes start together: each file appears whole (written beside it,
+    then linked into place), the private key first, and only the process whose private key
+    got there writes the public key. The others wait for that pair and leave it as it is.
+    """
+    existing = _existing(private_path, public_path)
     if len(existing) == 1:
         raise KeyFileError(f"Only one key file exists ({existing[0]}); nothing was changed.")
     if existing:
         return False
     private_pem, public_pem = pem_pair(generate_private_key(algorithm))
-    _write(private_path, private_pem, 0o600)
-    _write(public_path, public_pem, 0o644)
+    if not create_once(private_path, private_pem, 0o600):
+        _wait_for(public_path)  # another process got there first; its public key follows
+        if not public_path.exists():
+            raise KeyFileError(f"Only one key file exists ({private_path}); nothing was changed.")
+        return False
+    if not create_once(public_path, public_pem, 0o644):
+        raise KeyFileError(
+            f"The public key file {public_path} appeared while the private key was written; "
+            "it may not belong to it (see `oauth check-keys`)."
+        )
     return True
+
+
+def _existing(private_path: Path, public_path: Path) -> list[Path]:
+    """The key files that exist, once a pair another process is writing has had time to land.
+
+    A lone private key younger than PAIR_WAIT may be such a pair's first half.
+    """
+    try:
+        age = time.time() - private_path.stat().st_mtime
+    except OSError:
+        age = float("inf")
+    if age < PAIR_WAIT and not public_path.exists():
+        _wait_for(public_path)
+    return [path for path in (private_path, public_path) if path.exists()]
+
+
+def _wait_for(path: Path) -> None:
+    """Look for PATH every few milliseconds, for PAIR_WAIT seconds at most."""
+    deadline = time.monotonic() + PAIR_WAIT
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def pem_pair(key: PrivateKeyTypes) -> tuple[bytes, bytes]:
@@ -118,14 +156,6 @@ def pem_pair(key: PrivateKeyTypes) -> tuple[bytes, bytes]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return private_pem, public_pem
-
-
-def _write(path: Path, content: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    os.chmod(path, mode)  # the umask may have narrowed it
 
 
 def check_keys(private_path: Path, public_path: Path, algorithm: str) -> KeyStatus:

@@ -95,8 +95,8 @@ def flask_ok(env: dict[str, str], *args: str) -> str:
 def flask_ok_together(env: dict[str, str], *commands: Sequence[str]) -> list[str]:
     """Run independent CLI commands at once (each must succeed); their standard outputs.
 
-    Only for commands that need nothing of each other, and not for the first command on a fresh
-    folder: that one creates the secret key file.
+    Only for commands that need nothing of each other. On a fresh folder they all start with the
+    one secret key file the first of them creates (see tests/test_startup_races.py).
     """
     processes = [_start(env, args) for args in commands]
     outputs = []

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,6 +171,7 @@ def test_second_generate_keys_returns_false_and_changes_nothing(
 def test_only_private_key_present_raises_and_writes_nothing(paths: tuple[Path, Path]) -> None:
     private, public = paths
     private.write_bytes(b"existing private")
+    os.utime(private, (time.time() - 3600, time.time() - 3600))  # left behind, not being written
     with pytest.raises(KeyFileError, match="Only one key file exists"):
         generate_keys(private, public, "RS256")
     assert not public.exists()

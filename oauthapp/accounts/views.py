@@ -67,9 +67,8 @@ def login() -> Response | str:
         if wait is not None:
             return _throttled(form, wait)
         username = form.username.data or ""
-        query = select(User).where(User.username == username)
-        # No username holds a NUL byte, and PostgreSQL refuses one in a query.
-        user = None if "\x00" in username else db.session.scalar(query)
+        # The form refuses a NUL byte (oauthapp.forms), which PostgreSQL refuses in a query.
+        user = db.session.scalar(select(User).where(User.username == username))
         try:
             authenticate(user, form.password.data, get_settings().failed_login_limit)
         except LoginRefused as refused:

@@ -5,13 +5,20 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from oauthapp.accounts.redirects import safe_next
-from oauthapp.applications import service
-from oauthapp.applications.forms import ConfirmForm
-from oauthapp.applications.secrets import secret_page
-from oauthapp.applications.views import KIND_TITLES, blueprint, current_actor, load_application
+from oauthapp.applications import once, service
+from oauthapp.applications.forms import ConfirmForm, RegenerateForm
+from oauthapp.applications.views import (
+    KIND_TITLES,
+    already_submitted,
+    blueprint,
+    current_actor,
+    load_application,
+    one_time_redirect,
+)
 from oauthapp.exceptions import ServiceError
 from oauthapp.models import Kind, OAuthApplication
 
@@ -64,6 +71,8 @@ def grid_url(kind: Kind) -> str:
 
 def confirmation(application: OAuthApplication, action: str, form: ConfirmForm) -> str:
     label, question = CONFIRMATIONS[action]
+    if isinstance(form, RegenerateForm):
+        form.form_token.data = once.usable_form_token(form.form_token.data)
     return render_template(
         "applications/confirm.html",
         application=application,
@@ -116,14 +125,29 @@ def delete(application_id: int) -> Response | str:
     "/admin/oauth2/<int(max=2147483647):application_id>/regenerate-secret", methods=["GET", "POST"]
 )
 def regenerate_secret(application_id: int) -> Response | str:
+    """Confirm, then regenerate once per form token and redirect to the one-time page."""
     application = load_application(application_id)
-    form = ConfirmForm()
-    if application.confidential and not form.validate_on_submit():
+    form = RegenerateForm()
+    if not application.confidential:  # a public client has no secret: the service says so
+        return refused(application, service.PUBLIC_CLIENT)
+    if not form.validate_on_submit():
         return confirmation(application, "regenerate_secret", form)
-    try:  # a public client has no secret: the service refuses it
+    hashed = once.token_hash(form.form_token.data)
+    if hashed is None:
+        form.form_errors.append(once.EXPIRED)  # the page gets a fresh token
+        return confirmation(application, "regenerate_secret", form)
+    claimed = once.claim(hashed, once.REGENERATE, current_user.id, application.id)
+    if claimed is None:  # the same confirmation, sent before: nothing changes
+        return already_submitted(once.submission_of(hashed))
+    try:
         secret = service.regenerate_secret(application, current_actor())
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(url_for(".view", application_id=application.id))
+    except ServiceError as error:  # made public meanwhile
+        once.release(claimed)
+        return refused(application, error.message)
     flash(SECRET_REGENERATED, "success")
-    return secret_page(application, secret)
+    return one_time_redirect(once.complete(claimed, application, secret))
+
+
+def refused(application: OAuthApplication, message: str) -> Response:
+    flash(message, "error")
+    return redirect(url_for(".view", application_id=application.id))

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -16,6 +23,7 @@ from oauthapp.applications.redirects import (
     InvalidRedirectUris,
     clean_redirect_uris,
 )
+from oauthapp.forms import Form
 from oauthapp.models import Grant
 from oauthapp.querystring import positive_int
 
@@ -98,7 +106,7 @@ class AuthorizationCodeFields:
         }
 
 
-class ApplicationForm(FlaskForm, AuthorizationCodeFields):
+class ApplicationForm(Form, AuthorizationCodeFields):
     """Create an application. Organization and owner choices are set by the view."""
 
     organization = SelectField("Organization", choices=[])
@@ -111,6 +119,7 @@ class ApplicationForm(FlaskForm, AuthorizationCodeFields):
         validators=[InputRequired("Choose a grant.")],
     )
     owner = SelectField("Users", choices=[], validate_choice=False)
+    form_token = HiddenField()  # one-time: see oauthapp.applications.once
     submit = SubmitField("Create")
 
     def validate_name(self, field: StringField) -> None:
@@ -145,7 +154,7 @@ def owner_choices(owners: list[Any], label: str) -> list[SelectChoice]:
     return choices
 
 
-class EditForm(FlaskForm, AuthorizationCodeFields):
+class EditForm(Form, AuthorizationCodeFields):
     """Rename or switch an application; grant and owner stay as they are."""
 
     name = StringField("Application Name", validators=NAME_VALIDATORS)
@@ -164,7 +173,13 @@ class EditForm(FlaskForm, AuthorizationCodeFields):
         return self.grant == Grant.AUTHORIZATION_CODE.value
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST with a CSRF token: the confirmation of an action."""
 
     submit = SubmitField("Confirm")
+
+
+class RegenerateForm(ConfirmForm):
+    """The confirmation of Regenerate Secret, with a one-time form token."""
+
+    form_token = HiddenField()

@@ -1,4 +1,4 @@
-"""The one-time secret page: rendered straight into the response, never stored anywhere."""
+"""The one-time secret page, and what its URL or a replayed form shows afterwards."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ NOTICE = (
     "Please copy Client Secret and save it somewhere safe. "
     "For security reasons, we cannot show it to you again."
 )
+TITLES = {
+    Kind.BACKOFFICE: "OAuth Applications",
+    Kind.STOREFRONT: "Customer User OAuth Applications",
+}
+EXPLANATIONS = {
+    "submitted": "Nothing was changed by sending it again.",
+    "shown": "A secret is shown only once, right after it was made. If it was not saved, "
+    "regenerate it from the application's page.",
+}
 
 
 def secret_page(
@@ -21,7 +30,7 @@ def secret_page(
 
     A public client (secret None) has no secret: the page shows its client id only.
     """
-    response = make_response(
+    return _no_store(
         render_template(
             "applications/secret.html",
             application=application,
@@ -31,6 +40,33 @@ def secret_page(
             notice=NOTICE,
         )
     )
+
+
+def nothing_again(
+    application: OAuthApplication | None, message: str, reason: str, status: int = 200
+) -> Response:
+    """What a replayed form or a second look at a one-time page gets: MESSAGE and a way on.
+
+    REASON is "submitted" or "shown"; without an application (still being made, or gone since)
+    the link leads to the back-office grid.
+    """
+    kind = Kind(application.kind) if application is not None else Kind.BACKOFFICE
+    response = _no_store(
+        render_template(
+            "applications/once.html",
+            application=application,
+            kind=kind,
+            title=TITLES[kind],
+            message=message,
+            explanation=EXPLANATIONS[reason],
+        )
+    )
+    response.status_code = status
+    return response
+
+
+def _no_store(page: str) -> Response:
+    response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     response.headers["Expires"] = "0"

@@ -19,7 +19,7 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from oauthapp import audit
-from oauthapp.applications import filters, service
+from oauthapp.applications import filters, once, service
 from oauthapp.applications.access import (
     Access,
     access_of,
@@ -31,11 +31,11 @@ from oauthapp.applications.consents import authorized_users
 from oauthapp.applications.creation import CreationChoices, creation_choices
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
-from oauthapp.applications.secrets import secret_page
+from oauthapp.applications.secrets import nothing_again, secret_page
 from oauthapp.audit import Actor
 from oauthapp.exceptions import ServiceError
 from oauthapp.keys import KEYS_MISSING_WARNING, keys
-from oauthapp.models import Grant, Kind, OAuthApplication
+from oauthapp.models import FormSubmission, Grant, Kind, OAuthApplication
 from oauthapp.querystring import positive_int
 from oauthapp.token.issuing import temporary_access_token
 
@@ -108,6 +108,8 @@ def create(kind: str) -> Response | str:
     key_status = keys().status()
     if changed_rows(form):
         pass  # Add another URL or Remove: the same form again, one row more or less
+    elif (earlier := earlier_submission(form.form_token.data)) is not None:
+        return already_submitted(earlier)
     elif form.validate_on_submit():
         if not key_status.available:
             form.form_errors.append(KEYS_MISSING_WARNING)
@@ -115,6 +117,7 @@ def create(kind: str) -> Response | str:
             created = create_from(form, choices)
             if created is not None:
                 return created
+    with_form_token(form)
     return render_template(
         "applications/create.html",
         form=form,
@@ -159,7 +162,10 @@ def prepared_form(choices: CreationChoices) -> ApplicationForm:
 
 
 def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | None:
-    """Create the application and answer with its one-time secret; None after a form error."""
+    """Create the application and redirect to its one-time page; None after a form error.
+
+    The form token is claimed first: the same form sent twice creates one application.
+    """
     organization = choices.organization(form.organization_id())
     owner = choices.owner(form.owner_id())
     if organization is None:
@@ -170,18 +176,71 @@ def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | N
     ):
         form.form_errors.append(NOT_ALLOWED)
         return None
+    hashed = once.token_hash(form.form_token.data)
+    if hashed is None:
+        form.form_errors.append(once.EXPIRED)  # the page gets a fresh token
+        return None
+    claimed = once.claim(hashed, once.CREATE, current_user.id)
+    if claimed is None:  # the same form, sent a moment earlier, got there first
+        return already_submitted(once.submission_of(hashed))
     try:
         new = service.create_application(
             organization, form.name.data or "", form.grant.data, choices.kind, owner,
             bool(form.active.data), current_actor(), **form.client_settings(),
         )  # fmt: skip
     except ServiceError as error:
+        once.release(claimed)
         field = getattr(form, error.field or "", None)
         (field.errors if field is not None else form.form_errors).append(error.message)
         return None
     flash(CREATED, "success")
-    token = temporary_access_token(new.application)
-    return secret_page(new.application, new.client_secret, token)
+    return one_time_redirect(once.complete(claimed, new.application, new.client_secret))
+
+
+def with_form_token(form: ApplicationForm) -> None:
+    """Give the form a token before it is shown, unless it carries a usable one already."""
+    form.form_token.data = once.usable_form_token(form.form_token.data)
+
+
+def earlier_submission(token: str | None) -> FormSubmission | None:
+    """The submission this form token made before, if the POST sends one seen already."""
+    if request.method != "POST":
+        return None
+    hashed = once.token_hash(token)
+    return once.submission_of(hashed) if hashed is not None else None
+
+
+def already_submitted(earlier: FormSubmission | None) -> Response:
+    """The answer to a form sent again: nothing happens; a link to its application."""
+    application = (
+        find_application(current_access(), earlier.application_id)
+        if earlier is not None and earlier.application_id is not None
+        else None
+    )
+    return nothing_again(application, once.ALREADY_SUBMITTED, "submitted", status=409)
+
+
+def one_time_redirect(page_id: int) -> Response:
+    """POST -> 303 -> GET: a reload of the page that follows never sends the form again."""
+    return redirect(url_for(".one_time", page_id=page_id), code=303)
+
+
+@blueprint.get("/admin/oauth2/credentials/<int(max=2147483647):page_id>")
+def one_time(page_id: int) -> Response:
+    """A new secret, shown to the user who made it, once; afterwards a page that says so."""
+    submission = once.submitted_by(page_id, current_user.id)
+    if submission is None:
+        abort(404)
+    application = (
+        find_application(current_access(), submission.application_id)
+        if submission.application_id is not None
+        else None
+    )
+    page = once.take_page(page_id, current_user.id) if application is not None else None
+    if application is None or page is None:
+        return nothing_again(application, once.NO_LONGER_SHOWN, "shown")
+    token = temporary_access_token(application) if submission.action == once.CREATE else None
+    return secret_page(application, page.secret, token)
 
 
 @blueprint.get("/admin/oauth2/<int(max=2147483647):application_id>")

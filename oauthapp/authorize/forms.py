@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from oauthapp.forms import Form
 
-class CustomerLoginForm(FlaskForm):
+
+class CustomerLoginForm(Form):
     email = StringField("Email Address", validators=[DataRequired(), Length(max=255)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=4096)])
     next = HiddenField()

@@ -11,6 +11,7 @@ from oauthapp.models.notifications import (
     OutboxMessage,
     OutboxStatus,
 )
+from oauthapp.models.submissions import FormSubmission
 from oauthapp.models.tokens import RefreshToken, RevokedAccessToken
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Consent",
     "CustomerUser",
     "EmailTemplate",
+    "FormSubmission",
     "Grant",
     "Kind",
     "NotificationRule",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from oauthapp.exceptions import ServiceError
+from oauthapp.forms import Form
 from oauthapp.notifications.catalog import TemplateText
 from oauthapp.notifications.sandbox import MAX_SOURCE
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     subject = StringField("Subject", validators=[Length(max=1000)])
     body_text = TextAreaField("Text body", validators=[Length(max=MAX_SOURCE)])
     body_html = TextAreaField("HTML body", validators=[Length(max=MAX_SOURCE)])
@@ -29,11 +29,11 @@ class TemplateForm(FlaskForm):
         (field.errors if field is not None else self.form_errors).append(error.message)
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     submit = SubmitField("Reset to default")
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     enabled = BooleanField("Enabled")
     notify_owner = BooleanField("Send to the application's owner")
     recipients = TextAreaField(
@@ -44,5 +44,5 @@ class RuleForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     submit = SubmitField("Retry now")

@@ -15,13 +15,13 @@ from flask import (
     url_for,
 )
 from flask import Response as JSONResponse
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from oauthapp.api.bearer import guarded, verified_token
 from oauthapp.authorize.views import no_store, untrusted_page
 from oauthapp.errors import CSRF_MESSAGE, error_response
 from oauthapp.extensions import csrf
+from oauthapp.forms import Form
 from oauthapp.models import Kind
 from oauthapp.oidc import logout as logouts
 from oauthapp.oidc.paths import LOGGED_OUT_PATH, LOGOUT_PATH, USERINFO_PATH
@@ -56,7 +56,7 @@ def logout() -> Response:
         return _hinted_logout(request.args)
     if not logouts.signed_in_anywhere():
         return redirect(url_for("oidc.logged_out"))
-    return no_store(make_response(render_template("oidc/logout.html", form=FlaskForm())))
+    return no_store(make_response(render_template("oidc/logout.html", form=Form())))
 
 
 @blueprint.post(LOGOUT_PATH)
@@ -65,7 +65,7 @@ def confirm_logout() -> Response:
     """A relying party's logout by form post, or the confirmation form: every session ends."""
     if request.form.get("id_token_hint"):
         return _hinted_logout(request.form)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         return make_response(error_response(400, "Bad Request", CSRF_MESSAGE))
     for kind in Kind:
         logouts.log_out(kind)

@@ -12,10 +12,11 @@ from werkzeug.test import TestResponse
 
 from oauthapp.accounts.service import get_user, set_enabled
 from oauthapp.extensions import db
+from oauthapp.forms import INVALID_TEXT
 from oauthapp.models import utcnow
 from oauthapp.security.authentication import INVALID_CREDENTIALS
 from tests.accounts.helpers import csrf_token, log_in
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 
 @pytest.fixture
@@ -68,11 +69,15 @@ def test_an_unknown_user_gets_the_same_message(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("username", ["\x00", "ali\x00ce"])
-def test_a_username_with_a_nul_byte_is_an_unknown_user(client: FlaskClient, username: str) -> None:
-    """PostgreSQL refuses NUL in a query; the login page must still answer as for anyone unknown."""
-    response = log_in(client, username, "whatever password")
+def test_a_username_with_a_nul_byte_is_a_form_error(
+    client: FlaskClient, alice: str, username: str
+) -> None:
+    """PostgreSQL refuses NUL in a query: the form refuses it first (oauthapp.forms)."""
+    response = log_in(client, username)
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert INVALID_CREDENTIALS in response.get_data(as_text=True)
+    assert INVALID_TEXT in page and "\x00" not in page
+    assert client.get("/admin/").status_code == 302  # not logged in
 
 
 def test_the_failure_limit_locks_the_account(make_app, alice_limit_3: tuple[Flask, str]) -> None:  # type: ignore[no-untyped-def]
@@ -168,12 +173,29 @@ def test_a_local_next_is_followed_after_login(client: FlaskClient, alice: str) -
         "/\\evil.example",
         "javascript:alert(1)",
         "admin",
-        "/\x00x",
     ],
 )
 def test_a_foreign_next_is_ignored(client: FlaskClient, alice: str, target: str) -> None:
     response = log_in(client, alice, next_url=target)
     assert response.headers["Location"] == "/admin/"
+
+
+def test_a_next_with_a_nul_byte_is_a_form_error(client: FlaskClient, alice: str) -> None:
+    response = log_in(client, alice, next_url="/\x00x")
+    assert response.status_code == 200
+    assert INVALID_TEXT in response.get_data(as_text=True)
+
+
+def test_a_login_link_whose_next_holds_a_nul_byte_still_logs_in(
+    client: FlaskClient, alice: str
+) -> None:
+    page = client.get("/login?next=/admin/%00profile").get_data(as_text=True)
+    carried = re.search(r'name="next"[^>]*value="([^"]*)"', page)
+    assert carried and "\x00" not in carried.group(1)
+    form = {"csrf_token": csrf_token(client), "username": alice, "password": PASSWORD,
+            "next": carried.group(1)}  # fmt: skip
+    response = client.post("/login", data=form)
+    assert response.headers["Location"] == "/admin/profile"
 
 
 def test_the_session_cookie_is_http_only_and_same_site(client: FlaskClient, alice: str) -> None:

@@ -29,6 +29,7 @@ CREATE = "/admin/oauth2/create"
 FRONTEND_CREATE = "/admin/oauth2/frontend/create"
 USERNAMES = ("alice", "bob", "oscar", "root", "gus")
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_FORM_TOKEN = re.compile(r'name="form_token"[^>]*value="([^"]+)"')
 _ROW_NAME = re.compile(r'<tr>\s*<td[^>]*><a href="/admin/oauth2/\d+">(.*?)</a></td>', re.DOTALL)
 
 
@@ -169,21 +170,39 @@ def post_form(
     data: dict[str, Any] | None = None,
     token: bool | str = True,
     token_from: str | None = None,
+    follow: bool = True,
 ) -> TestResponse:
     """POST a form; token=True fetches the CSRF token from a GET of token_from or path (else the
-    grid), a string is sent as the token, False sends none."""
+    grid), a string is sent as the token, False sends none.
+
+    The form token of a one-time form (create, regenerate secret) on that page goes along too,
+    unless DATA has one. A 303 (POST -> See Other -> one-time page) is followed as a browser
+    does, unless follow is False.
+    """
     form = dict(data or {})
     if isinstance(token, str):
         form["csrf_token"] = token
     elif token:
-        form["csrf_token"] = _any_token(client, token_from or path)
-    return client.post(path, data=form)
+        page = _page_with_token(client, token_from or path)
+        form["csrf_token"] = _TOKEN.search(page).group(1)  # type: ignore[union-attr]
+        one_time = _FORM_TOKEN.search(page)
+        if one_time and "form_token" not in form:
+            form["form_token"] = html.unescape(one_time.group(1))
+    response = client.post(path, data=form)
+    if follow and response.status_code == 303:
+        return client.get(response.headers["Location"])
+    return response
 
 
-def _any_token(client: FlaskClient, path: str) -> str:
-    """The token is the session's: any page with the logout form carries it, even a 404 or 405."""
-    match = _TOKEN.search(client.get(path).get_data(as_text=True))
-    return match.group(1) if match else form_token(client, GRID)
+def _page_with_token(client: FlaskClient, path: str) -> str:
+    """The page at PATH if it carries the session's CSRF token (any page with the logout form
+    does, even a 404 or 405), else the grid."""
+    page = client.get(path).get_data(as_text=True)
+    if _TOKEN.search(page):
+        return page
+    response = client.get(GRID)
+    assert response.status_code == 200, f"GET {GRID} answered {response.status_code}"
+    return response.get_data(as_text=True)
 
 
 def grid_names(page: str | TestResponse) -> list[str]:

@@ -85,6 +85,14 @@ def one_time_secret(page: Page) -> None:
     page.get_by_role("button", name="Copy Client Secret").click()
 
 
+def one_time_secret_reloaded(page: Page) -> None:
+    page.goto("/admin/oauth2/create")
+    fill_create_form(page, "Checked by axe, reloaded", "Password")
+    press_create(page)
+    page.reload()
+    expect(page.get_by_text("This secret is no longer shown.")).to_be_visible()
+
+
 def grid_with_menu_open(page: Page) -> None:
     page.goto("/admin/oauth2/")
     page.get_by_label(f"More Options for {world.MOBILE_APP.name}").click()
@@ -124,6 +132,7 @@ ADMIN_PAGES: dict[str, Visit] = {
     "create form, Authorization Code, with errors": authorization_code_form_with_errors,
     "storefront create form": goto("/admin/oauth2/frontend/create"),
     "one-time secret": one_time_secret,
+    "one-time secret, reloaded": one_time_secret_reloaded,
     "view": application_page(),
     "edit": application_page("/edit"),
     "deactivate confirmation": application_page("/deactivate"),

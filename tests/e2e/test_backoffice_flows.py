@@ -108,8 +108,8 @@ def test_a_client_credentials_application_shows_its_secret_once_and_the_copies_w
     assert me.status_code == 200, me.text
     assert me.json()["username"] == world.OWNER
 
-    # Reloading never shows the secret again (Chromium posts the form again; whatever the server
-    # answers, the secret is not in it, and there is still one application of that name).
+    # Reloading never shows the secret again (the page came from a GET after a redirect: the
+    # reload asks for it again and is told it is no longer shown; still one application).
     page.reload()
     expect(page.get_by_text(client_secret)).to_have_count(0)
     assert client_secret not in page.content()

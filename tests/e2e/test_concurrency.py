@@ -54,6 +54,7 @@ PASSWORD = "correct horse battery"
 RACERS = 20  # simultaneous requests with one refresh token
 PAUSE = 0.02  # seconds between one simulated user's clicks, leaving CPU for the others
 DUPLICATE_NAME = "An application with this name already exists for this organization and owner."
+ALREADY_SUBMITTED = "This form was already submitted."
 
 BACKENDS = [
     pytest.param("sqlite", marks=SQLITE_PASS_ONLY),
@@ -160,6 +161,18 @@ class BackOffice:
             self.base + path, data={"csrf_token": self.csrf_token, **(form or {})},
             cookies=self.cookies, allow_redirects=False, timeout=TIMEOUT,
         )  # fmt: skip
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(
+            self.base + path, cookies=self.cookies, allow_redirects=False, timeout=TIMEOUT
+        )
+
+    def form_token(self, path: str) -> str:
+        """The one-time form token of the form at PATH (create, regenerate secret)."""
+        page = self.get(path)
+        match = re.search(r'name="form_token"[^>]*value="([^"]+)"', page.text)
+        assert match, f"no form token on {path}: {page.status_code}"
+        return html.unescape(match.group(1))
 
     def post_together(self, path: str, forms: list[dict[str, str]]) -> list[requests.Response]:
         """POST each of FORMS to PATH at once, from threads released together."""
@@ -333,7 +346,10 @@ def test_simultaneous_back_office_creates_with_one_name_leave_one_application(
     name = "Nightly import"
     form = {"organization": str(org_id), "name": name, "active": "y",
             "grant": "client_credentials", "owner": str(user_id)}  # fmt: skip
-    responses = office.post_together("/admin/oauth2/create", [form] * RACERS)
+    forms = [  # RACERS forms opened one by one, each with its own form token
+        {**form, "form_token": office.form_token("/admin/oauth2/create")} for _ in range(RACERS)
+    ]
+    responses = office.post_together("/admin/oauth2/create", forms)
 
     rows = query(
         site.database_url, "SELECT client_id FROM oauth_applications WHERE name = :n", n=name
@@ -341,15 +357,71 @@ def test_simultaneous_back_office_creates_with_one_name_leave_one_application(
     assert len(rows) == 1, rows
     [(client_id,)] = rows
     statuses = Counter(response.status_code for response in responses)
-    assert statuses == {200: RACERS}, statuses  # the form again, or the one-time secret page
-    created = [r for r in responses if '<code id="client-id"' in r.text]
+    assert statuses == {303: 1, 200: RACERS - 1}, statuses  # the one-time page, or the form
     refused = [r for r in responses if DUPLICATE_NAME in r.text]
-    assert len(created) == 1 and len(refused) == RACERS - 1
-    assert client_id in created[0].text
-    secret = re.search(r'<code id="client-secret"[^>]*>([^<]+)</code>', created[0].text)
-    assert secret, created[0].text
+    assert len(refused) == RACERS - 1
+    [created] = [r for r in responses if r.status_code == 303]
+    page = office.get(created.headers["Location"]).text
+    assert client_id in page
+    secret = re.search(r'<code id="client-secret"[^>]*>([^<]+)</code>', page)
+    assert secret, page
     app = Credentials(client_id, html.unescape(secret.group(1)))
     assert token_request(site.base, app, grant_type="client_credentials").status_code == 200
+
+
+def test_one_create_form_sent_many_times_at_once_creates_one_application(site: Site) -> None:
+    office = BackOffice.log_in(site.base)
+    [(org_id,)] = query(site.database_url, "SELECT id FROM organizations WHERE name = :n", n=ORG)
+    name = "Clicked many times"
+    form = {"organization": str(org_id), "name": name, "active": "y", "grant": "password",
+            "form_token": office.form_token("/admin/oauth2/create")}  # fmt: skip
+
+    responses = office.post_together("/admin/oauth2/create", [form] * RACERS)
+
+    rows = query(site.database_url, "SELECT id FROM oauth_applications WHERE name = :n", n=name)
+    assert len(rows) == 1, rows
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {303: 1, 409: RACERS - 1}, statuses
+    assert all(ALREADY_SUBMITTED in r.text for r in responses if r.status_code == 409)
+    [created] = [r for r in responses if r.status_code == 303]
+    assert '<code id="client-secret"' in office.get(created.headers["Location"]).text
+    assert not any('<code id="client-secret"' in r.text for r in responses)
+
+
+def test_one_regenerate_confirmation_sent_many_times_at_once_regenerates_once(
+    site: Site,
+) -> None:
+    office = BackOffice.log_in(site.base)
+    rekeyed = credentials(
+        flask_ok(site.env, "oauth", "create-app", "--org", ORG, "--name", "Rekeyed at once",
+                 "--grant", "password", "--json")
+    )  # fmt: skip
+    [(app_id,)] = query(
+        site.database_url,
+        "SELECT id FROM oauth_applications WHERE client_id = :client_id",
+        client_id=rekeyed.client_id,
+    )
+    path = f"/admin/oauth2/{app_id}/regenerate-secret"
+    form = {"form_token": office.form_token(path)}
+
+    responses = office.post_together(path, [form] * RACERS)
+
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {303: 1, 409: RACERS - 1}, statuses
+    regenerated = query(
+        site.database_url,
+        "SELECT count(*) FROM security_events WHERE application_id = :a AND event = :e",
+        a=app_id,
+        e="secret_regenerated",
+    )
+    assert regenerated == [(1,)], regenerated
+    [done] = [r for r in responses if r.status_code == 303]
+    page = office.get(done.headers["Location"]).text
+    secret = re.search(r'<code id="client-secret"[^>]*>([^<]+)</code>', page)
+    assert secret, page
+    assert login_with(site.base, rekeyed).status_code == 401  # the old secret
+    fresh = Credentials(rekeyed.client_id, html.unescape(secret.group(1)))
+    assert login_with(site.base, fresh).status_code == 200
 
 
 def test_simultaneous_operator_creates_with_one_name_leave_one_application(site: Site) -> None:

@@ -416,8 +416,11 @@ def test_a_regenerated_secret_replaces_the_old_one_everywhere(world: World) -> N
     old_secret = client_credentials(app, label=" (old secret)")
     world.warm({old_secret: ACCEPTED})
 
-    page = world.office.post(f"/admin/oauth2/{app.id}/regenerate-secret")
+    path = f"/admin/oauth2/{app.id}/regenerate-secret"
+    done = world.office.post(path, {"form_token": world.office.form_token(path)})
     changed_at = time.monotonic()
+    assert done.status_code == 303, done.text
+    page = world.office.get(done.headers["Location"])
     found = re.search(r'<code id="client-secret"[^>]*>([^<]+)</code>', page.text)
     assert page.status_code == 200 and found, page.text
     new_secret = client_credentials(app, html.unescape(found.group(1)), " (new secret)")

@@ -17,6 +17,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from oauthapp.applications import once
 from oauthapp.applications.grid import SORTS
 from oauthapp.extensions import db
 from oauthapp.models import OAuthApplication
@@ -176,6 +177,7 @@ def create_forms(
         ("grant", "client_credentials"),
         ("owner", str(getattr(world, owner))),
         ("submit", "Create"),
+        ("form_token", fresh_form_token(arena)),  # a new form each time: may create once
     ]
     if draw(st.booleans()):  # an authorization-code form: no owner, redirect URLs, switches
         form[3:5] = [("grant", "authorization_code"), ("redirect_uris", REDIRECT_URIS[0])]
@@ -184,6 +186,12 @@ def create_forms(
     for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2, 3]))):
         form = draw(mutated(form, known))
     return [*form, ("csrf_token", draw(csrf_tokens(token)))]
+
+
+def fresh_form_token(arena: Arena) -> str:
+    """The one-time token of a create form just opened."""
+    with arena.app.test_request_context():
+        return once.new_form_token()
 
 
 @st.composite
@@ -250,10 +258,10 @@ def test_the_create_form_creates_only_what_the_user_may_and_writes_nothing_when_
         assert after == before
         assert SECRET_NOTICE not in response.get_data(as_text=True)
         return
-    assert created == 1 and response.status_code == 200
+    assert created == 1 and response.status_code == 303  # to the one-time page
     fields = submitted(arena, request)
     assert "add_redirect_uri" not in fields and "remove_redirect_uri" not in fields
-    page = response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     application = newest_application(arena)
     event(f"created {application['grant_type']} confidential={application['confidential']}")
     assert (SECRET_NOTICE in page) == application["confidential"], application

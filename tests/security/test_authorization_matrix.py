@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from oauthapp.applications import once
 from tests.applications.conftest import World, build_world, form_token, logged_in
 from tests.factories import PASSWORD
 from tests.security.authorization_support import (
@@ -92,6 +93,7 @@ class Route:
     path: str = ""  # the rule with its variables filled from `targets`; defaults to the rule
     prepare: Prepare | None = None  # run before each actor's POST; may override path values
     changes_session: bool = False  # a POST logs the actor in or out
+    one_time: bool = False  # the form carries a one-time form token (a fresh one per POST)
 
     @property
     def alone(self) -> bool:
@@ -176,18 +178,19 @@ ROUTES = [
     Route(
         "/admin/oauth2/create",
         LOGGED_IN,  # a USER may create client-credentials applications it owns
-        by_actor(LOGIN, OK, OK, done(200), done(200)),  # 200 without done: the form, an error
+        by_actor(LOGIN, OK, OK, done(303), done(303)),  # 200 without done: the form, an error
         form=lambda values, actor: {
             "organization": str(values["acme"]),
             "name": f"Created by {actor}",
             "grant": "password",  # no owner: for administrators of Acme only
             "active": "y",
         },
+        one_time=True,
     ),
     Route(
         "/admin/oauth2/frontend/create",
         by_actor(LOGIN, FORBIDDEN, OK, OK, OK),  # oscar may create for Other Corp
-        by_actor(LOGIN, FORBIDDEN, OK, done(200), done(200)),
+        by_actor(LOGIN, FORBIDDEN, OK, done(303), done(303)),
         form=lambda values, actor: {
             "organization": str(values["acme"]),
             "name": f"Store of {actor}",
@@ -195,6 +198,13 @@ ROUTES = [
             "owner": str(values["customer"]),
             "active": "y",
         },
+        one_time=True,
+    ),
+    Route(  # the one-time page of someone's create or regenerate: nobody else's
+        "/admin/oauth2/credentials/<int(max=2147483647):page_id>",
+        by_actor(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        NO_POST,
+        path="/admin/oauth2/credentials/2147483647",
     ),
     application_action("", NO_POST),
     application_action(
@@ -218,7 +228,9 @@ ROUTES = [
         prepare=doomed_application,
     ),
     application_action(
-        "regenerate-secret", by_actor(LOGIN, NOT_FOUND, NOT_FOUND, done(200), done(200))
+        "regenerate-secret",
+        by_actor(LOGIN, NOT_FOUND, NOT_FOUND, done(303), done(303)),
+        one_time=True,
     ),
     application_action("activity.csv", NO_POST),
     Route(f"{EMAIL}/templates", ONLY_ROOT, NO_POST),
@@ -372,6 +384,9 @@ class Run:
         values = {**self.values, **(route.prepare(self.app, self.world) if route.prepare else {})}
         before = snapshot(self.app)
         form = {**route.form(values, actor), "csrf_token": token}
+        if route.one_time:
+            with self.app.test_request_context():
+                form["form_token"] = once.new_form_token()
         response = client.post(route.url(values), data=form)
         self.check(f"POST {route.rule} as {actor}", expected, response, values)
         if (snapshot(self.app) != before) != expected.changes:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from oauthapp.extensions import db
 from oauthapp.models import Kind, OAuthApplication, Organization
@@ -98,6 +99,17 @@ def shown(page: str, element_id: str) -> str:
     return html.unescape(match.group(1)).strip()
 
 
+def form_tokens(client: FlaskClient, path: str) -> dict[str, str]:
+    """The CSRF token and the one-time form token of the form at PATH."""
+    page = client.get(path).get_data(as_text=True)
+    found = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]+)"', page)
+        for name in ("csrf_token", "form_token")
+    }
+    assert all(found.values()), f"no tokens on {path}"
+    return {name: html.unescape(match.group(1)) for name, match in found.items() if match}
+
+
 class Flow:
     """A back-office session and OAuth clients, remembering every secret they handle."""
 
@@ -115,10 +127,11 @@ class Flow:
 
     def create(self, form: dict[str, str]) -> tuple[str, str]:
         """Create an application in the back-office; its client id and one-time secret."""
-        token = csrf_token(self.browser, "/admin/oauth2/create")
-        response = self.browser.post("/admin/oauth2/create", data={**form, "csrf_token": token})
-        page = response.get_data(as_text=True)
-        assert response.status_code == 200 and "client-secret" in page, page
+        tokens = form_tokens(self.browser, "/admin/oauth2/create")
+        response = self.browser.post("/admin/oauth2/create", data={**form, **tokens})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        page = self.browser.get(response.headers["Location"]).get_data(as_text=True)
+        assert "client-secret" in page, page
         if "access-token" in page:
             self.keep("temporary access token", shown(page, "access-token"))
         return shown(page, "client-id"), self.keep("client secret", shown(page, "client-secret"))
@@ -129,8 +142,9 @@ class Flow:
                 db.select(OAuthApplication.id).filter_by(client_id=client_id)
             )
         path = f"/admin/oauth2/{app_id}/regenerate-secret"
-        token = csrf_token(self.browser, path)
-        page = self.browser.post(path, data={"csrf_token": token}).get_data(as_text=True)
+        response = self.browser.post(path, data=form_tokens(self.browser, path))
+        assert response.status_code == 303, response.get_data(as_text=True)
+        page = self.browser.get(response.headers["Location"]).get_data(as_text=True)
         return self.keep("client secret", shown(page, "client-secret"))
 
     def basic(self, client_id: str, secret: str) -> dict[str, str]:
