@@ -1,7 +1,7 @@
 """one-time forms: the form tokens already submitted and their one-time pages
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 17:50:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 17:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
