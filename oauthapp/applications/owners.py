@@ -140,25 +140,41 @@ def search_owners(
 ) -> OwnerPage:
     """One page of the accounts in SCOPE whose username, name or email contains TEXT.
 
-    Two queries and the roles of the page's users, whatever the number of accounts; a page past
-    the end is the last one.
+    One query reads the page and counts the matches (a window count: the accounts are scanned
+    once, not once to count and again for the page), plus the roles of the page's users; a page
+    past the end is the last one, which costs a count first.
     """
     model = _model(scope.kind)
     conditions = [scope.condition()]
     if text:
         conditions.append(_search_condition(scope.kind, text))
-    total = db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
-    page = min(page, max(1, -(-total // per_page)))
+    found = _page(model, conditions, scope.kind, page, per_page)
+    if not found and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+        page = max(1, -(-total // per_page))
+        found = _page(model, conditions, scope.kind, page, per_page)
+    total = found[0][1] if found else 0
+    rows = [scope.choice(account) for account, _ in found]
+    return OwnerPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def _page(
+    model: type[User | CustomerUser],
+    conditions: list[ColumnElement[bool]],
+    kind: Kind,
+    page: int,
+    per_page: int,
+) -> list[tuple[User | CustomerUser, int]]:
+    """The accounts of one page, each with the number of all matching accounts."""
     statement = (
-        select(model)
+        select(model, func.count().over())
         .where(*conditions)
-        .order_by(*_order(scope.kind))
+        .order_by(*_order(kind))
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    accounts = cast("list[User | CustomerUser]", list(db.session.scalars(statement)))
-    rows = [scope.choice(account) for account in accounts]
-    return OwnerPage(rows=rows, total=total, page=page, per_page=per_page)
+    rows = [(account, total) for account, total in db.session.execute(statement)]
+    return cast("list[tuple[User | CustomerUser, int]]", rows)
 
 
 def find_owner(scope: OwnerScope, owner_id: int | None) -> OwnerChoice | None:
