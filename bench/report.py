@@ -7,6 +7,7 @@ from typing import Any
 
 TARGET_RATIO = 0.80
 GRID_P95_MS = 150.0
+BACK_OFFICE_PAGES = ("grid", "create", "owners", "sorted")
 FLAT = 0.10
 RSS_MB = 150.0
 
@@ -146,9 +147,10 @@ def _targets(measured: dict[str, Any]) -> str:
             checks.append(
                 (f"{title} ≥ {TARGET_RATIO:.2f} × baseline: {found:.2f}", found >= TARGET_RATIO)
             )
-    if "grid@large" in scenarios:
-        p95 = _median(scenarios["grid@large"]["product"], "p95")
-        checks.append((f"grid p95 < {GRID_P95_MS:.0f} ms: {p95:.1f} ms", p95 < GRID_P95_MS))
+    for key in BACK_OFFICE_PAGES:  # every back-office page, at the large data set
+        if f"{key}@large" in scenarios:
+            p95 = _median(scenarios[f"{key}@large"]["product"], "p95")
+            checks.append((f"{key} p95 < {GRID_P95_MS:.0f} ms: {p95:.1f} ms", p95 < GRID_P95_MS))
     for key in ("cc16", "refresh", "me", "introspect"):
         small, large = scenarios.get(f"{key}@small"), scenarios.get(f"{key}@large")
         if not small or not large:

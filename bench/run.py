@@ -38,7 +38,10 @@ OUT = ROOT / "var" / "bench"
 SMALL = {"apps": 10_000, "refresh_tokens": 10_000}
 LARGE = {"apps": 100_000, "refresh_tokens": 1_000_000}
 SERVERS = ("product", "baseline", "peer")
-SCENARIOS = ("cc16", "cc64", "refresh", "me", "introspect", "password", "grid")
+SCENARIOS = (
+    *("cc16", "cc64", "refresh", "me", "introspect", "password"),
+    *("grid", "create", "owners", "sorted"),
+)
 T = TypeVar("T")
 
 
@@ -319,10 +322,16 @@ def _small_scenarios(files: RequestFiles, peer: bool = False) -> list[Scenario]:
 
 def _large_scenarios(files: RequestFiles, cookie: str) -> list[Scenario]:
     again = [s for s in _small_scenarios(files) if s.key in {"cc16", "refresh", "me", "introspect"}]
-    grid = Scenario(
-        "grid", "Grid filtered by name, c=4", 4, "cycle.lua", [files.grid(cookie)], None
-    )
-    return [*again, grid]
+    pages = [
+        Scenario("grid", "Grid filtered by name, c=4", 4, "cycle.lua", [files.grid(cookie)], None),
+        Scenario("create", "Create form, 10,000 users, c=4", 4, "cycle.lua",
+                 [files.create_form(cookie)], None),
+        Scenario("owners", "Users search (JSON), c=4", 4, "cycle.lua",
+                 [files.owner_search(cookie)], None),
+        Scenario("sorted", "Grid and lists by name, c=4", 4, "cycle.lua",
+                 [files.sorted_lists(cookie)], None),
+    ]  # fmt: skip
+    return [*again, *pages]
 
 
 def _seed(folder: Path, env: dict[str, str], size: dict[str, int]) -> None:

@@ -75,9 +75,15 @@ def check_peer_token(base: str, client: tuple[str, str], public_key: Path, issue
         raise RuntimeError(f"the peer's access token is for client {claims['client_id']!r}")
 
 
+# The back-office binds a session to the browser that logged in (Flask-Login's "strong"
+# protection: address and User-Agent), so wrk must send the User-Agent the login sent.
+USER_AGENT = "oauthapp-bench"
+
+
 def session_cookie(base: str) -> str:
     """Log the benchmark's administrator in; the Cookie header of that session."""
     session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
     page = session.get(f"{base}/login", timeout=10).text
     found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     if not found:
@@ -99,6 +105,13 @@ def grid_terms() -> list[str]:
     return [f"{words[i % len(words)]} {words[(i * 7) % len(words)]}" for i in range(40)]
 
 
+def crowd_terms() -> list[str]:
+    """What an administrator types to find one of the 10,000: part of a name, of any case."""
+    firsts, lasts = seed.FIRST_NAMES, seed.LAST_NAMES
+    terms = [f"{firsts[i % len(firsts)]}.{lasts[(i * 7) % len(lasts)][:3]}" for i in range(20)]
+    return terms + [f"{lasts[i % len(lasts)].title()}{i}" for i in range(20)]
+
+
 class RequestFiles:
     """The request files of one benchmark folder, written once per server start."""
 
@@ -111,6 +124,16 @@ class RequestFiles:
 
     def _file(self, name: str, lines: list[tuple[str, str, str, dict[str, str]]]) -> str:
         return str(load.write_requests(self.folder / f"{name}.requests", lines))
+
+    def _pages(self, name: str, targets: list[str], cookie: str, **headers: str) -> str:
+        """Back-office GETs in the administrator's session; the first must answer 200, not the
+        redirect to the login page that wrk would count as a success."""
+        sent = {"Cookie": cookie, "User-Agent": USER_AGENT, **headers}
+        url = self.base + targets[0]
+        first = requests.get(url, headers=sent, allow_redirects=False, timeout=30)
+        if first.status_code != 200:
+            raise RuntimeError(f"GET {targets[0]} answered {first.status_code}, not the page")
+        return self._file(name, [("GET", target, "", sent) for target in targets])
 
     def client_credentials(self) -> str:
         body = "grant_type=client_credentials"
@@ -154,8 +177,45 @@ class RequestFiles:
         )
 
     def grid(self, cookie: str) -> str:
-        return self._file(
-            "grid",
-            [("GET", f"/admin/oauth2/?name={quote_plus(term)}", "", {"Cookie": cookie})
-             for term in grid_terms()],
-        )  # fmt: skip
+        targets = [f"/admin/oauth2/?name={quote_plus(term)}" for term in grid_terms()]
+        return self._pages("grid", targets, cookie)
+
+    def crowd(self) -> int:
+        """The id of the organization with the 10,000 users."""
+        return int((self.folder / "crowd.txt").read_text())
+
+    def create_form(self, cookie: str) -> str:
+        """The create form as it opens (every organization, the first 50 users), for the
+        organization of 10,000 (users and customer users), and its search without JavaScript."""
+        crowd = self.crowd()
+        targets = ["/admin/oauth2/create", f"/admin/oauth2/create?organization={crowd}",
+                   f"/admin/oauth2/frontend/create?organization={crowd}"]  # fmt: skip
+        targets += [
+            f"/admin/oauth2/create?organization={crowd}&owner_q={quote_plus(term)}"
+            for term in crowd_terms()[::4]
+        ]
+        return self._pages("create", targets, cookie)
+
+    def owner_search(self, cookie: str) -> str:
+        """The Users search as the script asks it while one types, users and customer users."""
+        crowd = self.crowd()
+        targets = []
+        for number, term in enumerate(crowd_terms()):
+            front = "/frontend" if number % 2 else ""
+            query = f"organization={crowd}&per_page=10&q={quote_plus(term)}"
+            targets.append(f"/admin/oauth2{front}/owners?{query}")
+        return self._pages("owners", targets, cookie, Accept="application/json")
+
+    def sorted_lists(self, cookie: str) -> str:
+        """Grid and lists in their name orders (case-insensitive), both ways, pages 1 to 40."""
+        crowd = self.crowd()
+        targets = []
+        for page in range(1, 41):
+            targets += [
+                f"/admin/oauth2/?page={page}",
+                f"/admin/oauth2/?sort=name&dir=desc&page={page}",
+                f"/admin/oauth2/?organization={crowd}&page={page}",
+                f"/admin/users?page={page}",
+                f"/admin/customer-users?page={page}",
+            ]
+        return self._pages("sorted", targets, cookie)

@@ -1,10 +1,12 @@
 """Realistic data for the benchmark, written straight into the product's database.
 
 `python -m bench.seed FOLDER --apps N --refresh-tokens M` migrates FOLDER's database (named by
-FOLDER/config.yml), creates the keys, the organizations and users on the first call, then adds
+FOLDER/config.yml), creates the keys, the organizations and users on the first call (among them
+10,000 users and 10,000 customer users of one organization, names in mixed case), then adds
 applications and refresh tokens until there are N and M of them. It writes what the load
-scripts need to FOLDER: clients.txt (client id and secret of some applications of each grant)
-and refresh.txt (refresh tokens in plain text, which only the benchmark keeps).
+scripts need to FOLDER: clients.txt (client id and secret of some applications of each grant),
+refresh.txt (refresh tokens in plain text, which only the benchmark keeps) and crowd.txt (the id
+of the organization with the 10,000 users).
 """
 
 from __future__ import annotations
@@ -33,6 +35,17 @@ WORDS = [
     *["crm", "marketplace", "invoice", "support", "feed", "portal"],
 ]
 CHUNK = 5000
+CROWD = 10_000  # users, and as many customer users, in one organization
+CROWD_ORGANIZATION = "Organization 01"
+CROWD_DOMAIN = "crowd.bench.example"
+FIRST_NAMES = [
+    *["anna", "ben", "carla", "david", "emma", "felix", "greta", "hugo", "ida", "jonas"],
+    *["karin", "leon", "mia", "noah", "olivia", "paul", "rosa", "samuel", "tara", "viktor"],
+]
+LAST_NAMES = [
+    *["adler", "berger", "conrad", "dietrich", "engel", "fischer", "graf", "hahn", "ivers"],
+    *["jansen", "keller", "lang", "meyer", "neumann", "otto", "peters", "richter", "schulz"],
+]
 
 
 def seed(folder: Path, applications: int, refresh_tokens: int) -> None:
@@ -49,6 +62,7 @@ def seed(folder: Path, applications: int, refresh_tokens: int) -> None:
         _keys()
         if not db.session.scalar(select(func.count()).select_from(_table("organizations"))):
             _people()
+        _crowd(folder)
         _applications(folder, applications)
         _refresh_tokens(folder, refresh_tokens)
         db.session.commit()
@@ -97,6 +111,51 @@ def _people() -> None:
         )
         owner.roles.append(UserRole(organization_id=organization.id, role=Role.USER))
         db.session.add(owner)
+    db.session.commit()
+
+
+def crowd_name(number: int) -> tuple[str, str]:
+    """A username and a full name; one in three capitalised, as people type them."""
+    first = FIRST_NAMES[number % len(FIRST_NAMES)]
+    last = LAST_NAMES[(number // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    if number % 3 == 0:
+        first, last = first.title(), last.title()
+    return f"{first}.{last}{number}", f"{first.title()} {last.title()}"
+
+
+def _crowd(folder: Path) -> None:
+    """CROWD users (role USER) and CROWD customer users in CROWD_ORGANIZATION, once."""
+    from oauthapp.extensions import db
+    from oauthapp.security.passwords import hash_password
+
+    users, roles, customers = _table("users"), _table("user_roles"), _table("customer_users")
+    organization = db.session.scalar(
+        select(_table("organizations").c.id).where(
+            _table("organizations").c.name == CROWD_ORGANIZATION
+        )
+    )
+    (folder / "crowd.txt").write_text(f"{organization}\n")
+    domain = f"%@{CROWD_DOMAIN}"
+    if db.session.scalar(select(func.count()).select_from(users).where(users.c.email.like(domain))):
+        return
+    password_hash = hash_password(PASSWORD)
+    people = [crowd_name(number) for number in range(CROWD)]
+    db.session.execute(
+        insert(users),
+        [{"username": username, "email": f"{username.lower()}@{CROWD_DOMAIN}",
+          "password_hash": password_hash} for username, _ in people],
+    )  # fmt: skip
+    ids = db.session.scalars(select(users.c.id).where(users.c.email.like(domain)))
+    db.session.execute(
+        insert(roles),
+        [{"user_id": id_, "organization_id": organization, "role": "USER"} for id_ in ids],
+    )
+    db.session.execute(
+        insert(customers),
+        [{"email": f"customer.{username.lower()}@{CROWD_DOMAIN}", "name": name,
+          "password_hash": password_hash, "organization_id": organization}
+         for username, name in people],
+    )  # fmt: skip
     db.session.commit()
 
 

@@ -22,6 +22,12 @@ from oauthapp.models.base import UTCDateTime, include_object
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_application
 
+# SQLite's reflection skips indexes on expressions (lower(name)…), and so does the comparison.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based"),
+]
+
 TABLES = {
     "organizations",
     "users",

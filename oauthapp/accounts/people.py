@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from oauthapp.applications.access import Access, customer_filter, user_filter
 from oauthapp.extensions import db
@@ -66,28 +66,28 @@ def _page(
 
 
 def list_users(access: Access, query: ListQuery) -> ListPage[User]:
-    """One page of the back-office users the viewer may see, by username, roles loaded."""
+    """One page of the back-office users the viewer may see, by username in any case."""
     statement = select(User).where(user_filter(access))
     if query.q:
         statement = statement.where(matching(User.username, User.email, text=query.q))
     return _page(
         statement,
         query,
-        order=(User.username, User.id),
+        order=(func.lower(User.username), User.id),  # ix_users_lower_username
         load=(selectinload(User.roles).joinedload(UserRole.organization),),
     )
 
 
 def list_customers(access: Access, query: ListQuery) -> ListPage[CustomerUser]:
-    """One page of the customer users the viewer may see, by email, organization loaded."""
+    """One page of the customer users the viewer may see, by email in any case."""
     statement = select(CustomerUser).where(customer_filter(access))
     if query.q:
         statement = statement.where(matching(CustomerUser.email, CustomerUser.name, text=query.q))
     return _page(
         statement,
         query,
-        order=(CustomerUser.email, CustomerUser.id),
-        load=(joinedload(CustomerUser.organization),),
+        order=(func.lower(CustomerUser.email), CustomerUser.id),  # ix_customer_users_lower_email
+        load=(selectinload(CustomerUser.organization),),  # a join would re-sort the page
     )
 
 

@@ -1,32 +1,51 @@
-"""What the create form may offer a user: organizations and owners."""
+"""What the create form may offer a user: organizations, and owners one page at a time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from oauthapp.applications.access import Access, creatable_organizations
-from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Kind, Organization, User, UserRole
+from oauthapp.applications.owners import (
+    FORM_OPTIONS,
+    OwnerChoice,
+    OwnerPage,
+    OwnerScope,
+    find_owner,
+    search_owners,
+)
+from oauthapp.models import CustomerUser, Kind, Organization, User
 
 
 @dataclass
 class CreationChoices:
-    """The organizations and owners offered on the create form, and a preset owner, if any."""
+    """The organizations offered on the create form, who may own there, and a preset owner."""
 
     kind: Kind
+    access: Access
     organizations: list[Organization]
-    owners: dict[int, tuple[User | CustomerUser, list[int]]] = field(default_factory=dict)
     preset_owner: User | CustomerUser | None = None
+    _found: dict[int, OwnerChoice | None] = field(default_factory=dict)
 
     def organization(self, organization_id: int | None) -> Organization | None:
         return next((org for org in self.organizations if org.id == organization_id), None)
 
+    def scope(self, organization_id: int | None = None) -> OwnerScope:
+        """The owners of one offered organization, or (None, or not offered) of all of them."""
+        chosen = self.organization(organization_id)
+        ids = (chosen.id,) if chosen else tuple(org.id for org in self.organizations)
+        return OwnerScope(self.access, self.kind, ids)
+
+    def owner_choice(self, owner_id: int | None) -> OwnerChoice | None:
+        """The account with that id if it may own an application here (looked up once)."""
+        if owner_id is None:
+            return None
+        if owner_id not in self._found:
+            self._found[owner_id] = find_owner(self.scope(), owner_id)
+        return self._found[owner_id]
+
     def owner(self, owner_id: int | None) -> User | CustomerUser | None:
-        found = self.owners.get(owner_id) if owner_id is not None else None
-        return found[0] if found else None
+        found = self.owner_choice(owner_id)
+        return found.account if found else None
 
 
 def creation_choices(access: Access, kind: Kind, preset_owner_id: int | None) -> CreationChoices:
@@ -34,50 +53,29 @@ def creation_choices(access: Access, kind: Kind, preset_owner_id: int | None) ->
 
     A preset owner the user may not create for leaves no organization to choose.
     """
-    organizations = creatable_organizations(access, kind)
-    choices = CreationChoices(kind, organizations)
-    ids = [org.id for org in organizations]
-    if not ids:
-        return choices
-    owners: dict[int, tuple[User | CustomerUser, list[int]]] = dict(
-        _customer_owners(ids) if kind == Kind.STOREFRONT else _user_owners(access, ids)
-    )
-    if preset_owner_id is not None:
-        owners = {key: value for key, value in owners.items() if key == preset_owner_id}
-        allowed = set(owners[preset_owner_id][1]) if owners else set()
-        choices.organizations = [org for org in organizations if org.id in allowed]
-        choices.preset_owner = owners[preset_owner_id][0] if owners else None
-    choices.owners = {
-        key: (owner, [org for org in orgs if access.may_own_new(kind, org, key)])
-        for key, (owner, orgs) in owners.items()
-    }
-    choices.owners = {key: value for key, value in choices.owners.items() if value[1]}
+    choices = CreationChoices(kind, access, creatable_organizations(access, kind))
+    if preset_owner_id is not None and choices.organizations:
+        found = choices.owner_choice(preset_owner_id)
+        allowed = set(found.organization_ids) if found else set()
+        choices.organizations = [org for org in choices.organizations if org.id in allowed]
+        choices.preset_owner = found.account if found else None
     return choices
 
 
-def _user_owners(access: Access, organization_ids: list[int]) -> dict[int, tuple[User, list[int]]]:
-    members = select(UserRole.user_id).where(UserRole.organization_id.in_(organization_ids))
-    query = select(User).where(User.id.in_(members))
-    if not any(access.administers(org) for org in organization_ids):
-        query = query.where(User.id == access.user_id)  # a USER owns what it creates
-    query = query.options(selectinload(User.roles)).order_by(User.username)
-    wanted = set(organization_ids)
-    return {
-        user.id: (
-            user,
-            sorted(role.organization_id for role in user.roles if role.organization_id in wanted),
-        )
-        for user in db.session.scalars(query)
-    }
+def offered_owners(
+    choices: CreationChoices, organization_id: int | None, text: str, chosen_id: int | None
+) -> tuple[list[OwnerChoice], OwnerPage]:
+    """The Users list: the first matches of TEXT in the organization, the chosen owner among them.
 
-
-def _customer_owners(organization_ids: list[int]) -> dict[int, tuple[CustomerUser, list[int]]]:
-    query = (
-        select(CustomerUser)
-        .where(CustomerUser.organization_id.in_(organization_ids))
-        .order_by(CustomerUser.email)
-    )
-    return {
-        customer.id: (customer, [customer.organization_id])
-        for customer in db.session.scalars(query)
-    }
+    Also the page of matches, whose total the form shows. With a preset owner, only that one.
+    """
+    if choices.preset_owner is not None:
+        preset = choices.owner_choice(choices.preset_owner.id)
+        rows = [preset] if preset else []
+        return rows, OwnerPage(rows=rows, total=len(rows), page=1, per_page=FORM_OPTIONS)
+    page = search_owners(choices.scope(organization_id), text, per_page=FORM_OPTIONS)
+    offered = list(page.rows)
+    chosen = choices.owner_choice(chosen_id)
+    if chosen is not None and all(row.id != chosen.id for row in offered):
+        offered.insert(0, chosen)  # chosen after a search, or beyond the first page
+    return offered, page

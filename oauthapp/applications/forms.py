@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from oauthapp.accounts.service import NAME_MAX
 from oauthapp.applications.filters import GRANT_LABELS
+from oauthapp.applications.owners import OwnerChoice
 from oauthapp.applications.redirects import (
     MAX_REDIRECT_URI_LENGTH,
     InvalidRedirectUris,
@@ -145,12 +146,13 @@ class ApplicationForm(Form, AuthorizationCodeFields):
         return positive_int(self.organization.data)
 
 
-def owner_choices(owners: list[Any], label: str) -> list[SelectChoice]:
-    """Choices for the Users field; each option names its organizations for the script."""
-    choices = [SelectChoice("", f"Choose {label}…")]
-    for owner, organization_ids in owners:
-        attrs = {"data-organizations": " ".join(str(org) for org in organization_ids)}
-        choices.append(SelectChoice(str(owner.id), owner.display_name, attrs))
+def owner_choices(owners: list[OwnerChoice], label: str | None) -> list[SelectChoice]:
+    """Choices for the Users field, after a "Choose …" one if LABEL is given; each option names
+    its organizations for the script."""
+    choices = [SelectChoice("", f"Choose {label}…")] if label else []
+    for owner in owners:
+        attrs = {"data-organizations": " ".join(str(org) for org in owner.organization_ids)}
+        choices.append(SelectChoice(str(owner.id), owner.label, attrs))
     return choices
 
 

@@ -22,12 +22,14 @@ GRANTS = tuple(grant.value for grant in Grant)
 
 _Owner = aliased(User)
 _Customer = aliased(CustomerUser)
+# Names sort as people read them, whatever their case ("alpha" before "Beta"), on SQLite as on
+# PostgreSQL; ix_oauth_applications_kind_lower_name serves the default order.
 SORTS: dict[str, Any] = {
-    "name": OAuthApplication.name,
+    "name": func.lower(OAuthApplication.name),
     "client_id": OAuthApplication.client_id,
-    "organization": Organization.name,
+    "organization": func.lower(Organization.name),
     "grant": OAuthApplication.grant_type,
-    "owner": func.coalesce(_Owner.username, _Customer.email),
+    "owner": func.lower(func.coalesce(_Owner.username, _Customer.email)),
     "active": OAuthApplication.active,
     "last_used": OAuthApplication.last_used_at,
     "created": OAuthApplication.created_at,
@@ -121,7 +123,7 @@ def load_grid(access: Access, kind: Kind, query: GridQuery) -> GridPage:
         db.session.scalars(
             _joined_for(query.sort, select(OAuthApplication.id))
             .where(*conditions)
-            .order_by(_order(query), OAuthApplication.id)
+            .order_by(_order(query), _tie(query))
             .limit(query.per_page)
             .offset((query.page - 1) * query.per_page)
         )
@@ -136,6 +138,14 @@ def _order(query: GridQuery) -> Any:
     if query.sort in NULLABLE_SORTS:  # others keep a plain order, which their indexes serve
         return column.desc().nulls_last() if query.descending else column.asc().nulls_first()
     return column.desc() if query.descending else column.asc()
+
+
+def _tie(query: GridQuery) -> Any:
+    """Equal values in creation order; but names descending are the exact reverse of names
+    ascending, which the index on (kind, lower(name), id) reads backwards."""
+    if query.sort == "name" and query.descending:
+        return OAuthApplication.id.desc()
+    return OAuthApplication.id.asc()
 
 
 def _conditions(access: Access, kind: Kind, query: GridQuery) -> list[ColumnElement[bool]]:
@@ -183,6 +193,6 @@ def owned_applications(access: Access, kind: Kind, owner_id: int) -> list[OAuthA
         select(OAuthApplication)
         .where(OAuthApplication.kind == kind.value, column == owner_id)
         .where(access.application_filter())
-        .order_by(OAuthApplication.name, OAuthApplication.id)
+        .order_by(func.lower(OAuthApplication.name), OAuthApplication.id)
     )
     return list(db.session.scalars(query))

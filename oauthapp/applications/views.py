@@ -7,6 +7,7 @@ from flask import (
     abort,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -28,9 +29,15 @@ from oauthapp.applications.access import (
     visible_organizations,
 )
 from oauthapp.applications.consents import authorized_users
-from oauthapp.applications.creation import CreationChoices, creation_choices
+from oauthapp.applications.creation import CreationChoices, creation_choices, offered_owners
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
+from oauthapp.applications.owners import (
+    OwnerPage,
+    clean_search_text,
+    parse_owner_query,
+    search_owners,
+)
 from oauthapp.applications.secrets import nothing_again, secret_page
 from oauthapp.audit import Actor
 from oauthapp.exceptions import ServiceError
@@ -104,7 +111,9 @@ def create(kind: str) -> Response | str:
     choices = creation_choices(current_access(), Kind(kind), positive_int(preset))
     if not choices.organizations:
         abort(404 if preset else 403)
+    search = clean_search_text(request.args.get("owner_q"))
     form = prepared_form(choices)
+    owner_page = prepared_owners(form, choices, search)
     key_status = keys().status()
     if changed_rows(form):
         pass  # Add another URL or Remove: the same form again, one row more or less
@@ -122,10 +131,34 @@ def create(kind: str) -> Response | str:
         "applications/create.html",
         form=form,
         choices=choices,
+        owner_page=owner_page,
+        owner_search=search,
         kind=choices.kind,
         title=KIND_TITLES[choices.kind],
         key_status=key_status,
     )
+
+
+@blueprint.get("/admin/oauth2/owners", defaults={"kind": "backoffice"})
+@blueprint.get("/admin/oauth2/frontend/owners", defaults={"kind": "storefront"})
+def owners(kind: str) -> Response:
+    """The create form's Users search: one page of the accounts the user may pick, as JSON.
+
+    The same accounts the form accepts: 403 for a user who may create nothing of that kind,
+    404 for an organization it may not create in (or that does not exist).
+    """
+    choices = creation_choices(current_access(), Kind(kind), None)
+    if not choices.organizations:
+        abort(403)
+    query = parse_owner_query(request.args)
+    organization = choices.organization(positive_int(query.organization))
+    if query.organization and organization is None:
+        abort(404)
+    scope = choices.scope(organization.id if organization else None)
+    page = search_owners(scope, query.text, query.page, query.per_page)
+    response = jsonify(page.as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def changed_rows(form: ApplicationForm | EditForm) -> bool:
@@ -146,19 +179,32 @@ def changed_rows(form: ApplicationForm | EditForm) -> bool:
 
 
 def prepared_form(choices: CreationChoices) -> ApplicationForm:
+    """The form with its organizations; on a GET, the organization a search was made in."""
     only = str(choices.organizations[0].id) if len(choices.organizations) == 1 else None
     form = ApplicationForm(organization=only)
     form.organization.choices = [
         SelectChoice(str(org.id), org.name) for org in choices.organizations
     ]
-    label = "a customer user" if choices.kind == Kind.STOREFRONT else "a user"
-    form.owner.choices = owner_choices(list(choices.owners.values()), label)
+    searched_in = choices.organization(positive_int(request.args.get("organization")))
+    if request.method == "GET" and searched_in is not None:
+        form.organization.data = str(searched_in.id)
     if choices.preset_owner is not None:
         form.grant.choices = [SelectChoice(Grant.CLIENT_CREDENTIALS.value, "Client Credentials")]
         form.grant.data = "client_credentials"
-        form.owner.choices = form.owner.choices[1:]
         form.owner.data = str(choices.preset_owner.id)
     return form
+
+
+def prepared_owners(form: ApplicationForm, choices: CreationChoices, search: str) -> OwnerPage:
+    """Fill the Users list (the first matches, and the owner already chosen); the matches."""
+    offered, page = offered_owners(
+        choices, form.organization_id(), search, positive_int(form.owner.data)
+    )
+    label = None
+    if choices.preset_owner is None:
+        label = "a customer user" if choices.kind == Kind.STOREFRONT else "a user"
+    form.owner.choices = owner_choices(offered, label)
+    return page
 
 
 def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | None:

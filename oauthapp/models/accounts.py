@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oauthapp.models.base import Base, UTCDateTime, utcnow
@@ -122,3 +122,8 @@ class CustomerUser(Account, Base):
 
     def __repr__(self) -> str:
         return f"<CustomerUser {self.id} {self.email!r}>"
+
+
+# The users and customer users lists sort whatever the case (migration 0009).
+Index("ix_users_lower_username", func.lower(User.username), User.id)
+Index("ix_customer_users_lower_email", func.lower(CustomerUser.email), CustomerUser.id)

@@ -78,6 +78,17 @@ def authorization_code_form_with_errors(page: Page) -> None:
     expect(page.get_by_text("At least one redirect URL should be specified.")).to_be_visible()
 
 
+def owner_suggestions_open(page: Page) -> None:
+    page.goto("/admin/oauth2/create")
+    page.get_by_label("Organization").select_option(label=world.ORG)
+    search = page.get_by_role("combobox", name="Search by username or email")
+    search.press_sequentially(world.OWNER[:2])
+    suggestions = page.get_by_role("listbox", name="Suggestions")
+    expect(suggestions.get_by_role("option").first).to_be_visible()
+    search.press("ArrowDown")
+    expect(suggestions.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+
+
 def one_time_secret(page: Page) -> None:
     page.goto("/admin/oauth2/create")
     fill_create_form(page, "Checked by axe", "Client Credentials", owner=world.OWNER)
@@ -131,6 +142,8 @@ ADMIN_PAGES: dict[str, Visit] = {
     "create form with errors": create_form_with_errors,
     "create form, Authorization Code, with errors": authorization_code_form_with_errors,
     "storefront create form": goto("/admin/oauth2/frontend/create"),
+    "create form, Users suggestions open": owner_suggestions_open,
+    "create form, Users searched without a match": goto("/admin/oauth2/create?owner_q=nobody"),
     "one-time secret": one_time_secret,
     "one-time secret, reloaded": one_time_secret_reloaded,
     "view": application_page(),

@@ -206,6 +206,18 @@ ROUTES = [
         NO_POST,
         path="/admin/oauth2/credentials/2147483647",
     ),
+    Route(
+        "/admin/oauth2/owners",  # the Users search, for Acme: its members, as on the form
+        by_actor(LOGIN, OK, NOT_FOUND, OK, OK),  # bob finds himself; oscar may not create there
+        NO_POST,
+        path="/admin/oauth2/owners?organization={acme}",
+    ),
+    Route(
+        "/admin/oauth2/frontend/owners",
+        by_actor(LOGIN, FORBIDDEN, NOT_FOUND, OK, OK),  # bob administers nothing
+        NO_POST,
+        path="/admin/oauth2/frontend/owners?organization={acme}",
+    ),
     application_action("", NO_POST),
     application_action(
         "edit",
