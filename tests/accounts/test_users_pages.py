@@ -197,6 +197,9 @@ def test_the_pages_change_nothing_and_accept_no_post(app: Flask, people: People,
     assert logged_in(app, "root").post(path).status_code == 405
 
 
+ROLE_ROW = '<td><span class="cut" title="Acme">Acme</span></td><td>USER</td>'
+
+
 # A user's view page and My User -------------------------------------------------------------
 
 
@@ -208,7 +211,7 @@ def test_the_user_view_shows_the_account_its_organizations_and_status(
     assert response.status_code == 200
     assert "<h1>bob</h1>" in html and html.count("<h1>") == 1
     assert "bob@example.com" in html and "Enabled" in html
-    assert "<td>Acme</td><td>USER</td>" in html
+    assert ROLE_ROW in html
     assert '<h2 id="oauth-applications-heading">OAuth Applications</h2>' in html
 
 
@@ -223,7 +226,7 @@ def test_an_unknown_user_is_not_found(app: Flask, people: People) -> None:
 def test_my_user_shows_the_current_user(app: Flask, people: People) -> None:
     html = logged_in(app, "bob").get("/admin/profile").get_data(as_text=True)
     assert "<h1>My User</h1>" in html and "bob@example.com" in html
-    assert "<td>Acme</td><td>USER</td>" in html
+    assert ROLE_ROW in html
 
 
 # The OAuth Applications block ---------------------------------------------------------------

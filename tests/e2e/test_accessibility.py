@@ -196,7 +196,13 @@ def test_forbidden_page_for_a_user(page: Page, axe_source: str) -> None:
     assert_accessible(page, axe_source)
 
 
-@pytest.mark.parametrize("path", ["/admin/oauth2/", "/admin/oauth2/create", "/admin/profile"])
+PHONE_PAGES = (
+    *("/admin/", "/admin/oauth2/", "/admin/oauth2/create", "/admin/profile"),
+    *("/admin/users", "/admin/email/templates", "/admin/email/outbox"),
+)
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
 def test_phone_sized_page(
     new_page: NewPage, backoffice_site: Site, admin_state: object, axe_source: str, path: str
 ) -> None:

@@ -6,18 +6,27 @@ sizes, measured in the browser (boxes that cut a menu off, a page wider than the
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.e2e import world
-from tests.e2e.backoffice import CREATED, open_create_form, row_of
-from tests.e2e.browser import NewPage, expect
+from tests.e2e.backoffice import (
+    CREATED,
+    fill_create_form,
+    grid_names,
+    open_create_form,
+    press_create,
+    row_of,
+)
+from tests.e2e.browser import NewPage, expect, open_context
 from tests.e2e.sites import Site
 from tests.server import SQLITE_PASS_ONLY
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = SQLITE_PASS_ONLY
 
@@ -111,3 +120,137 @@ def test_on_a_phone_the_create_form_can_be_used(open_admin_page: Any) -> None:
     expect(page.get_by_label("Client Secret", exact=True)).to_be_in_viewport()
     expect(page.get_by_role("button", name="Copy Client Secret")).to_be_in_viewport()
     assert page_width(page) <= PHONE["width"] + 1
+
+
+# Long names and phones (issue 23): no page wider than the screen, whatever the names.
+LONG_NAME = ("Averylongapplicationnamewithoutanyspaces" * 7)[:255]
+PHONE_390 = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def long_named(browser: Browser, backoffice_site: Site, admin_state: Any) -> str:
+    """The view page's path of an application of the administrator's with a 255-character name
+    without spaces (made once for the module's tests)."""
+    context = open_context(browser, backoffice_site.base, storage_state=admin_state)
+    try:
+        page = context.new_page()
+        page.goto("/admin/oauth2/create")
+        fill_create_form(
+            page, LONG_NAME, "Client Credentials", organization=world.GLOBAL_ORG, owner=world.ADMIN
+        )
+        press_create(page)
+        page.goto(f"/admin/oauth2/?name={LONG_NAME}")
+        page.get_by_role("link", name=LONG_NAME, exact=True).click()
+        expect(page.get_by_role("heading", name=LONG_NAME)).to_be_visible()
+        return urlsplit(page.url).path
+    finally:
+        context.close()
+
+
+def expect_cut_with_title(locator: Locator) -> None:
+    """LOCATOR shows the long name cut with "…", and the whole name on hover (its title, or
+    its table cell's)."""
+    shown = locator.evaluate(
+        """e => [e.closest("[title]")?.title, e.scrollWidth > e.clientWidth,
+                 getComputedStyle(e).textOverflow]"""
+    )
+    assert shown == [LONG_NAME, True, "ellipsis"]
+
+
+def test_a_long_name_fits_the_desktop_pages(admin_page: Page, long_named: str) -> None:
+    page = admin_page
+    page.goto("/admin/oauth2/")
+    expect_cut_with_title(page.get_by_role("link", name=LONG_NAME, exact=True))
+    assert page_width(page) == DESKTOP["width"]
+
+    page.goto(long_named)
+    heading = page.get_by_role("heading", name=LONG_NAME)
+    assert heading.evaluate("e => e.getClientRects().length && e.offsetHeight > 60")  # wraps
+    expect(page.get_by_role("definition").filter(has_text=LONG_NAME)).to_be_visible()
+    expect_cut_with_title(page.get_by_role("navigation", name="Breadcrumbs").locator(".cut"))
+    assert page_width(page) == DESKTOP["width"]
+
+    for path in (f"{long_named}/edit", f"{long_named}/delete", "/admin/profile"):
+        page.goto(path)
+        assert page_width(page) == DESKTOP["width"], path
+    applications = page.get_by_role("region", name="OAuth Applications")
+    expect_cut_with_title(applications.get_by_role("link", name=LONG_NAME, exact=True))
+
+
+def phone_pages(page: Page, long_named: str) -> list[str]:
+    """Every page the menus lead to, My User, and the pages one step from them."""
+    page.goto("/admin/")
+    menu = page.locator("nav[aria-label=Main] a[href], .account a[href]").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    deeper: list[str] = []
+    for listing in (
+        "/admin/users",
+        "/admin/customer-users",
+        "/admin/email/templates",
+        "/admin/email/notification-rules",
+    ):
+        page.goto(listing)
+        deeper.append(page.locator("main table tbody a").first.get_attribute("href") or "")
+    actions = ("/edit", "/deactivate", "/delete", "/regenerate-secret")
+    return [
+        "/admin/",
+        *menu,
+        *deeper,
+        long_named,
+        *(long_named + action for action in actions),
+        "/admin/oauth2/create",
+        "/admin/oauth2/frontend/create",
+        "/admin/oauth2/2147483647",
+    ]
+
+
+def test_on_a_phone_no_page_scrolls_sideways(open_admin_page: Any, long_named: str) -> None:
+    page = open_admin_page(PHONE_390)
+    too_wide = []
+    for path in phone_pages(page, long_named):
+        page.goto(path)
+        if page_width(page) != PHONE_390["width"]:
+            too_wide.append(f"{path}: {page_width(page)} px")
+    assert not too_wide, "wider than the phone's 390 px:\n" + "\n".join(too_wide)
+
+
+def test_on_a_phone_tables_scroll_inside_their_card(open_admin_page: Any, long_named: str) -> None:
+    page = open_admin_page(PHONE_390)
+    page.goto("/admin/profile")
+    applications = page.get_by_role("region", name="OAuth Applications")
+    box = applications.locator(".table-scroll")
+    assert box.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # keeps its columns, scrolls
+    for client_id in applications.locator("code").all():  # one line each, not eight
+        assert client_id.evaluate("e => e.getClientRects().length") == 1
+    active = applications.get_by_role("columnheader", name="Active")
+    active.scroll_into_view_if_needed()
+    expect(active).to_be_in_viewport()
+    assert page_width(page) == PHONE_390["width"]
+
+
+def test_on_a_phone_the_row_menu_is_a_touch_target(open_admin_page: Any) -> None:
+    page = open_admin_page(PHONE_390)
+    page.goto("/admin/oauth2/")
+    button = page.get_by_label(f"More Options for {world.MOBILE_APP.name}")
+    size = button.bounding_box()
+    assert size is not None and size["width"] >= 44 and size["height"] >= 44, size
+
+
+def test_on_a_phone_the_grid_is_sorted_with_a_form(open_admin_page: Any) -> None:
+    page = open_admin_page(PHONE_390)
+    page.goto("/admin/oauth2/?status=active")
+    ascending = grid_names(page)
+    page.get_by_label("Sort by").select_option(label="Application Name")
+    page.get_by_label("Order").select_option(label="Descending")
+    page.get_by_role("button", name="Sort", exact=True).click()
+    expect(page).to_have_url(re.compile(r"dir=desc"))
+    assert "status=active" in page.url  # the filters stay
+    assert grid_names(page) == ascending[::-1] and len(ascending) > 1
+
+
+def test_on_a_desktop_the_grid_sorts_by_its_headers(admin_page: Page) -> None:
+    admin_page.goto("/admin/oauth2/")
+    expect(admin_page.get_by_label("Sort by")).to_be_hidden()
+    expect(admin_page.get_by_role("columnheader", name="Application Name")).to_be_visible()
