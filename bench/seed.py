@@ -66,6 +66,7 @@ def seed(folder: Path, applications: int, refresh_tokens: int) -> None:
         _applications(folder, applications)
         _refresh_tokens(folder, refresh_tokens)
         db.session.commit()
+        _analyze()
 
 
 def _table(name: str) -> Any:
@@ -288,6 +289,18 @@ def _refresh_tokens(folder: Path, wanted: int) -> None:
             },
         )
         db.session.commit()
+
+
+def _analyze() -> None:
+    """Give PostgreSQL's planner the statistics of the rows just loaded, as autovacuum does on
+    a running installation a minute after a bulk change (and as its documentation asks after a
+    bulk load). Without them it reads 100,000 applications as if they were a few dozen and
+    filters names by scanning rather than through the trigram index."""
+    from oauthapp.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
 def _ranges(start: int, stop: int, step: int) -> Iterator[tuple[int, int]]:
