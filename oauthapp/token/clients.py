@@ -66,6 +66,7 @@ def authenticate_view(
     client_id, secret, basic = _credentials(request, allow_public)
     address = http_request.remote_addr or "-"
     application = _load(client_id)
+    request.presented = application  # for the outcome, even if the secret turns out wrong
     try:
         if application is None or not _verified(application, secret):
             audit.record_failure("client_authentication_failed", client_id, address)

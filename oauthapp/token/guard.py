@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from oauthapp.extensions import db
 from oauthapp.keys import KEYS_MISSING_WARNING, KeyFileError, KeyRing, keys
+from oauthapp.token import outcomes
 from oauthapp.token.cors import add_cors_headers
 from oauthapp.token.errors import TemporarilyUnavailable
 from oauthapp.token.server import TokenRequest, parse_request, server
@@ -27,17 +28,31 @@ def signing_keys() -> KeyRing:
 
 
 def oauth_response(
-    handle: Callable[[TokenRequest], Response], needs_keys: bool = False
+    handle: Callable[[TokenRequest], Response], needs_keys: bool = False, told: bool = False
 ) -> Response:
-    """Run an OAuth endpoint: always JSON, never a 500 for a fault the client cannot fix."""
+    """Run an OAuth endpoint: always JSON, never a 500 for a fault the client cannot fix.
+
+    With TOLD, the outcome is announced to its listeners (oauthapp.token.outcomes)."""
+    token_request: TokenRequest | None = None
     try:
         if needs_keys:
             signing_keys()
-        response = handle(parse_request(request))
+        token_request = parse_request(request)
+        response = handle(token_request)
     except OAuth2Error as error:
         response = server.handle_error_response(None, error)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Database unavailable on %s", request.path)
         response = server.handle_error_response(None, TemporarilyUnavailable(DATABASE_UNAVAILABLE))
+    if told:
+        _announce(token_request, response)
     return add_cors_headers(response)
+
+
+def _announce(token_request: TokenRequest | None, response: Response) -> None:
+    if token_request is None:
+        outcomes.announce(None, None, response)
+        return
+    application = token_request.client or token_request.presented
+    outcomes.announce(token_request.form.get("grant_type"), application, response)

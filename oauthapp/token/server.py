@@ -19,6 +19,7 @@ from oauthapp import get_settings
 from oauthapp.oidc.id_tokens import IDToken
 from oauthapp.token import clients
 from oauthapp.token.body import read_parameters
+from oauthapp.token.client_views import ClientView
 from oauthapp.token.code_grant import AuthorizationCodeGrant, S256Challenge
 from oauthapp.token.endpoints import IntrospectionEndpoint, RevocationEndpoint
 from oauthapp.token.errors import UnsupportedGrant
@@ -39,6 +40,7 @@ class TokenRequest(OAuth2Request):
         self._body = None
         self.payload = BasicOAuth2Payload(parameters)
         self.client = None
+        self.presented: ClientView | None = None  # the application the client id named
         self.auth_method = None
         self.user = None
         self.authorization_code = None

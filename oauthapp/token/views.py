@@ -23,7 +23,7 @@ csrf.exempt(blueprint)  # clients authenticate with credentials, not with a sess
 
 @blueprint.post("/oauth2-token", provide_automatic_options=False)
 def token() -> Response:
-    return oauth_response(server.create_token_response, needs_keys=True)
+    return oauth_response(server.create_token_response, needs_keys=True, told=True)
 
 
 @blueprint.post("/oauth2/revoke", provide_automatic_options=False)
