@@ -152,6 +152,7 @@ def _conditions(access: Access, kind: Kind, query: GridQuery) -> list[ColumnElem
     conditions = [OAuthApplication.kind == kind.value, access.application_filter()]
     if query.name:
         conditions.append(matching(OAuthApplication.name, text=query.name))
+        conditions.extend(_read_names_from_the_index())
     if query.organization:
         conditions.append(OAuthApplication.organization_id == query.organization)
     if query.status:
@@ -159,6 +160,16 @@ def _conditions(access: Access, kind: Kind, query: GridQuery) -> list[ColumnElem
     if query.grant:
         conditions.append(OAuthApplication.grant_type == query.grant)
     return conditions
+
+
+def _read_names_from_the_index() -> list[ColumnElement[bool]]:
+    """On SQLite, a condition true of every name that points the planner at the index on
+    (kind, lower(name), id), which holds every name already folded. Without it the count of a
+    name search walks another index and folds 100,000 names in Python, four times slower.
+    PostgreSQL's trigram index serves the search, and needs no such help."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return []
+    return [func.lower(OAuthApplication.name) >= ""]
 
 
 def _joined_for(sort: str, statement: Select[Any]) -> Select[Any]:

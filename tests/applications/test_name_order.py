@@ -196,3 +196,26 @@ def test_the_migrations_create_the_indexes_of_the_name_orders(app: Flask) -> Non
         "ix_customer_users_lower_email",
     }
     assert all("lower(" in definition for definition in found.values())
+
+
+def test_the_count_of_a_name_search_reads_names_from_an_index(mixed: Flask) -> None:
+    """SQLite folds names in Python unless it reads them folded from the lower(name) index;
+    PostgreSQL finds them through its trigram index (where its planner, on tables this small,
+    would read the kind's rows instead: so the pattern alone is planned there)."""
+    with statements(mixed) as seen:
+        assert logged_in(mixed, "root").get(GRID, query_string={"name": "lph"}).status_code == 200
+    [(statement, parameters)] = [
+        (statement, parameters)
+        for statement, parameters in seen
+        if "count(*)" in statement and "FROM oauth_applications" in statement
+    ]
+    with mixed.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        statement = "SELECT count(*) FROM oauth_applications WHERE lower(name) LIKE %(p)s"
+        parameters = {"p": "%lph%"}
+
+    text = plan(mixed, statement, parameters)
+
+    assert ("ix_oauth_applications_name_trgm" if postgresql else "lower_name") in text, text
+    assert "COVERING INDEX ix_oauth_applications_grid " not in text, text
