@@ -48,10 +48,10 @@ def usage_site(
         yield site
 
 
-def new_client(site: Site, name: str) -> dict[str, str]:
+def new_client_in(env: dict[str, str], name: str) -> dict[str, str]:
     """A client credentials application made with the CLI: its id, client id and secret."""
     output = flask_ok(
-        site.env, "oauth", "create-app", "--org", world.ORG, "--name", name,
+        env, "oauth", "create-app", "--org", world.ORG, "--name", name,
         "--grant", "client_credentials", "--owner", world.OWNER, "--json",
     )  # fmt: skip
     created: dict[str, str] = json.loads(output.strip().splitlines()[-1])
@@ -99,7 +99,7 @@ def shown_numbers(page: Page, label: str) -> tuple[str, str]:
 def test_the_chart_counts_the_token_requests_made(
     new_page: NewPage, usage_site: Site, axe_source: str
 ) -> None:
-    created = new_client(usage_site, "Usage chart")
+    created = new_client_in(usage_site.env, "Usage chart")
     statuses = [request_token(usage_site, created["client_id"], created["client_secret"])
                 for _ in range(ISSUED)]  # fmt: skip
     statuses += [request_token(usage_site, created["client_id"], "wrong") for _ in range(REFUSED)]
