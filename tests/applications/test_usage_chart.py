@@ -85,6 +85,8 @@ def test_the_48_hours_show_each_hour(app: Flask, world: World) -> None:
 def test_the_period_toggle_is_a_link_and_an_unknown_period_shows_30_days(
     app: Flask, world: World
 ) -> None:
+    add_row(app, world.alice_cc, this_hour(), 1, 0)
+
     page = chart_page(app, world.alice_cc, "?usage=7y")
 
     assert len(numbers(page)) == 30
@@ -110,10 +112,16 @@ def test_the_chart_is_an_image_with_a_title_and_description(app: Flask, world: W
     assert page.count('class="usage-issued"') >= 2 and 'fill="url(#usage-hatch)"' in page
 
 
-def test_an_application_without_requests_gets_an_empty_chart(app: Flask, world: World) -> None:
-    shown = numbers(chart_page(app, world.bob_cc))
+def test_an_application_without_requests_says_so_instead_of_a_chart(
+    app: Flask, world: World
+) -> None:
+    add_row(app, world.bob_cc, this_hour() - timedelta(days=3), 2, 0)
 
-    assert set(shown.values()) == {(0, 0)}
+    page = chart_page(app, world.bob_cc, "?usage=48h")
+
+    assert "No token requests in the last 48 hours." in page
+    assert 'class="usage-chart"' not in page and "Show the numbers" not in page
+    assert "Tokens issued: <strong>2</strong>" in chart_page(app, world.bob_cc)
 
 
 def test_the_series_buckets_by_utc_day_and_hour(app: Flask, world: World) -> None:
