@@ -37,3 +37,10 @@ def when_ready(server):  # type: ignore[no-untyped-def]
         server.log.info("Issuer: %s", load_settings().oauth2_server.issuer)
     except SettingsError as error:  # the workers will say it too, and stop
         server.log.error("oauthapp cannot start: %s", error)
+
+
+def worker_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Write the token usage counts the worker still holds (see oauthapp.usage)."""
+    from oauthapp.usage.recorder import flush_all
+
+    flush_all()

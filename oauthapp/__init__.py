@@ -125,6 +125,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from oauthapp.extensions import babel, csrf, db, mail, migrate
     from oauthapp.notifications import dispatch
     from oauthapp.security import headers, passwords, rates
+    from oauthapp.usage import init_app as init_usage
 
     db.init_app(app)
     if settings.database_url.startswith("postgresql"):
@@ -145,6 +146,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     auth = settings.oauth2_server.authorization_server
     keys.init_app(app, auth.private_key, settings.oauth2_server.public_key, auth.signing_algorithm)
     cache.init_app(app, settings.database_url)
+    init_usage(app, settings.usage_flush_interval)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -19,6 +19,7 @@ from oauthapp.models import (
 )
 from oauthapp.notifications import outbox
 from oauthapp.retired_keys import delete_retired
+from oauthapp.usage import store as usage
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,12 @@ class CleanupCounts:
     sent_messages: int = 0
     retired_keys: int = 0
     authorization_codes: int = 0
+    usage_counts: int = 0
 
 
 def cleanup(now: datetime | None = None) -> CleanupCounts:
-    """Delete expired tokens, codes and revocations, ownerless client-credentials apps, old mail."""
+    """Delete expired tokens, codes and revocations, ownerless client-credentials apps, old mail
+    and usage counts."""
     now = now or utcnow()
     tokens = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at <= now))
     # A code past its lifetime is refused whatever its state; its tokens outlive it on their own.
@@ -48,6 +51,7 @@ def cleanup(now: datetime | None = None) -> CleanupCounts:
             OAuthApplication.customer_user_id.is_(None),
         )
     )
+    usage_counts = usage.delete_before(now - usage.KEEP)
     db.session.commit()
     return CleanupCounts(
         refresh_tokens=_count(tokens),
@@ -55,6 +59,7 @@ def cleanup(now: datetime | None = None) -> CleanupCounts:
         orphaned_applications=_count(orphans),
         sent_messages=outbox.delete_sent_before(now - outbox.KEEP_SENT),
         authorization_codes=_count(codes),
+        usage_counts=usage_counts,
         retired_keys=delete_retired(get_settings().oauth2_server.public_key, now.timestamp()),
     )
 

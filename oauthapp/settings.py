@@ -25,6 +25,8 @@ MAX_MEMORY_COST = 1024 * 1024  # KiB: 1 GiB
 MAX_PARALLELISM = 64
 # A rotated refresh token accepted again for longer would leave reuse detection blind as long.
 MAX_REUSE_INTERVAL = 300
+# Usage counts wait in a worker's memory at most this long (seconds) before they are written.
+MAX_FLUSH_INTERVAL = 3600
 
 DEFAULTS: dict[str, Any] = {
     "database": {"url": "sqlite:///var/oauthapp.sqlite"},
@@ -67,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
         "directory": "var/mail",
         "send_after_commit": True,
     },
+    "usage": {"flush_interval": 60},
 }
 
 
@@ -150,6 +153,7 @@ class Settings:
     rate_limit_login: str
     mail: MailSettings
     base_dir: Path
+    usage_flush_interval: int = 60  # seconds between a worker's writes of its usage counts
 
 
 def load_settings(
@@ -342,6 +346,11 @@ class _Parser:
             ),
             mail=self.mail(),
             base_dir=self.base_dir,
+            usage_flush_interval=self.get(
+                "usage.flush_interval",
+                lambda value: _bounded_int(value, 1, MAX_FLUSH_INTERVAL),
+                f"must be seconds from 1 to {MAX_FLUSH_INTERVAL}",
+            ),
         )
 
     def cors(self, key: str) -> CorsSettings:

@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 from oauthapp import create_app
 from oauthapp.extensions import db
 from oauthapp.keys import generate_keys
+from oauthapp.usage import recorder_of
 
 BASE_DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
 # Under pytest-xdist each worker gets its own database beside the named one (test -> test_gw0).
@@ -197,6 +198,7 @@ def make_app(
 
     yield factory
     for app in built:
+        recorder_of(app).stop()  # no usage counts written into a later test's database
         with app.app_context():
             db.session.remove()
             if TEST_DATABASE_URL:

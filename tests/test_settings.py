@@ -36,6 +36,7 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
     assert (auth.refresh_token_reuse_interval, auth.refresh_token_absolute_lifetime) == (0, 0)
     assert auth.auth_code_lifetime == 600
     assert auth.signing_algorithm == "RS256"
+    assert settings.usage_flush_interval == 60
     assert (auth.cors.allow_origins, auth.cors.allow_headers, auth.cors.preflight_max_age) == (
         (),
         (),
@@ -164,6 +165,9 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
         ({"mail": {"timeout": 0}}, "mail.timeout"),
         ({"mail": {"directory": ""}}, "mail.directory"),
         ({"mail": {"send_after_commit": "sometimes"}}, "mail.send_after_commit"),
+        ({"usage": {"flush_interval": 0}}, "usage.flush_interval"),
+        ({"usage": {"flush_interval": 3601}}, "usage.flush_interval"),
+        ({"usage": {"flush_interval": "1m"}}, "usage.flush_interval"),
         ({"database": {"url": "mysql://x/y"}}, "database.url"),
         ({"database": {"url": "::not a url::"}}, "database.url"),
         ({"secret_key_file": 5}, "secret_key_file"),

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from oauthapp import audit
+from oauthapp import audit, get_settings
 from oauthapp.applications import filters, once, service
 from oauthapp.applications.access import (
     Access,
@@ -45,6 +45,7 @@ from oauthapp.keys import KEYS_MISSING_WARNING, keys
 from oauthapp.models import FormSubmission, Grant, Kind, OAuthApplication
 from oauthapp.querystring import positive_int
 from oauthapp.token.issuing import temporary_access_token
+from oauthapp.usage.series import SPANS, span_named, usage_series
 
 blueprint = Blueprint("applications", __name__)
 blueprint.record_once(lambda state: filters.init_app(state.app))
@@ -301,6 +302,9 @@ def view(application_id: int) -> str:
         activity=audit.activity(application),
         event_labels=audit.LABELS,
         authorized_users=authorized_users(application),
+        usage=usage_series(application.id, span_named(request.args.get("usage"))),
+        usage_spans=SPANS.values(),
+        flush_interval=get_settings().usage_flush_interval,
     )
 
 

@@ -182,7 +182,7 @@ def deactivate(client_id: str) -> None:
 
 @oauth.command("cleanup")
 def cleanup() -> None:
-    """Delete expired refresh tokens and revocations, and applications without their owner."""
+    """Delete expired tokens and revocations, ownerless applications, old mail and usage."""
     counts = cleanup_expired()
     click.echo(f"Deleted {counts.refresh_tokens} expired refresh tokens.")
     click.echo(f"Deleted {counts.authorization_codes} expired authorization codes.")
@@ -190,3 +190,4 @@ def cleanup() -> None:
     click.echo(f"Deleted {counts.orphaned_applications} applications whose owner no longer exists.")
     click.echo(f"Deleted {counts.sent_messages} sent email messages older than 30 days.")
     click.echo(f"Deleted {counts.retired_keys} retired signing keys whose tokens have expired.")
+    click.echo(f"Deleted {counts.usage_counts} hourly token usage counts older than 90 days.")

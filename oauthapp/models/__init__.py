@@ -13,6 +13,7 @@ from oauthapp.models.notifications import (
 )
 from oauthapp.models.submissions import FormSubmission
 from oauthapp.models.tokens import RefreshToken, RevokedAccessToken
+from oauthapp.models.usage import TokenUsage
 
 __all__ = [
     "AuthorizationCode",
@@ -32,6 +33,7 @@ __all__ = [
     "RevokedAccessToken",
     "Role",
     "SecurityEvent",
+    "TokenUsage",
     "User",
     "UserRole",
     "owner_key_for",

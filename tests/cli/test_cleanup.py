@@ -20,6 +20,7 @@ from oauthapp.models import (
     OAuthApplication,
     RefreshToken,
     RevokedAccessToken,
+    TokenUsage,
     User,
     utcnow,
 )
@@ -76,6 +77,11 @@ def add_code(application: OAuthApplication, user: User, expires_in: timedelta) -
     return code_hash
 
 
+def add_usage(application: OAuthApplication, age: timedelta) -> None:
+    hour = (utcnow() - age).replace(minute=0, second=0, microsecond=0)
+    db.session.add(TokenUsage(application_id=application.id, hour=hour, issued=3, refused=1))
+
+
 def add_revocation(expires_in: timedelta) -> str:
     jti = f"revoked-{next(_unique)}"
     db.session.add(RevokedAccessToken(jti=jti, expires_at=utcnow() + expires_in))
@@ -100,6 +106,8 @@ def scenario(app: Flask) -> Scenario:
         code_app, _ = make_code_application(org)
         add_code(code_app, owner, -hour)
         add_code(code_app, owner, timedelta(minutes=5))
+        for age in (91 * day, 89 * day, hour):  # usage of 91 days ago is past keeping
+            add_usage(kept, age)
         expired_revocations = {add_revocation(-hour)}
         valid_revocations = {add_revocation(hour), add_revocation(day)}
         db.session.commit()
@@ -140,6 +148,7 @@ def test_cleanup_prints_what_it_deleted(cli: FlaskCliRunner) -> None:
         "Deleted 2 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
         "Deleted 0 retired signing keys whose tokens have expired.\n"
+        "Deleted 1 hourly token usage counts older than 90 days.\n"
     )
 
 
@@ -170,6 +179,15 @@ def test_cleanup_deletes_only_applications_whose_owner_is_gone(
     assert left == scenario.kept_applications
 
 
+def test_cleanup_deletes_only_usage_counts_older_than_90_days(
+    app: Flask, cli: FlaskCliRunner, scenario: Scenario
+) -> None:
+    assert invoke(cli, "oauth", "cleanup").exit_code == 0
+    with app.app_context():
+        ages = [utcnow() - hour for hour in db.session.scalars(select(TokenUsage.hour))]
+    assert sorted(age.days for age in ages) == [0, 89]
+
+
 @pytest.mark.usefixtures("scenario")
 def test_a_second_cleanup_finds_nothing_more(cli: FlaskCliRunner) -> None:
     assert invoke(cli, "oauth", "cleanup").exit_code == 0
@@ -182,6 +200,7 @@ def test_a_second_cleanup_finds_nothing_more(cli: FlaskCliRunner) -> None:
         "Deleted 0 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
         "Deleted 0 retired signing keys whose tokens have expired.\n"
+        "Deleted 0 hourly token usage counts older than 90 days.\n"
     )
 
 

@@ -73,17 +73,19 @@ def run_site(
     keys: bool = True,
     mail: dict[str, object] | None = None,
     cors_origins: tuple[str, ...] = (),
+    settings: dict[str, object] | None = None,
 ) -> Iterator[Site]:
     """Serve a copy of SEEDED from FOLDER until the block ends (without the key pair if not KEYS).
 
     MAIL names an SMTP server; without it, mail is written to FOLDER/mail as .eml files.
-    CORS_ORIGINS may call the token endpoint and the APIs from a page of theirs.
+    CORS_ORIGINS may call the token endpoint and the APIs from a page of theirs. SETTINGS adds
+    or replaces whole top-level sections of the site's config.yml.
     """
     for name in (DATABASE, SECRET_KEY, *(KEYS if keys else ())):
         shutil.copy2(seeded / name, folder / name)  # keeps the private key's mode 0600
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    config = site_config(folder, base, mail, SITE_SETTINGS)
+    config = site_config(folder, base, mail, {**SITE_SETTINGS, **(settings or {})})
     if cors_origins:
         _allow_origins(config, cors_origins)
     env = server_environ(config)
