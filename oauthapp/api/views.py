@@ -36,7 +36,7 @@ def _account(kind: str, name: str) -> dict[str, Any]:
 def _who(summary: str, operation_id: str, kind: str, name: str) -> dict[str, Any]:
     return {
         "summary": summary,
-        "tags": ["APIs"],
+        "tags": ["Resources"],
         "operation_id": operation_id,
         "responses": {200: ("The acting account", _account(kind, name)), **REFUSALS},
         "security": ["bearer"],

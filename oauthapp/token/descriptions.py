@@ -20,9 +20,12 @@ CLIENT_AUTHENTICATION = {
 }
 
 
-def _grant(name: str, title: str, required: tuple[str, ...], **extra: Any) -> dict[str, Any]:
+def _grant(
+    name: str, title: str, description: str, required: tuple[str, ...], **extra: Any
+) -> dict[str, Any]:
     return {
         "title": title,
+        "description": description,
         "type": "object",
         "required": ["grant_type", *required],
         "properties": {"grant_type": {"const": name}, **extra, **CLIENT_AUTHENTICATION},
@@ -34,27 +37,31 @@ TOKEN_REQUEST: dict[str, Any] = {
     "oneOf": [
         _grant(
             "client_credentials",
-            "Client credentials: the application acts for its owner",
+            "ClientCredentialsGrant",
+            "The application acts for its owner; no refresh token.",
             (),
             scope={**_TEXT, "description": "Only scopes granted to the application."},
         ),
         _grant(
             "password",
-            "Password: back-office users by username, customer users by email",
+            "PasswordGrant",
+            "Back-office users log in by username, customer users by email.",
             ("username", "password"),
             username=_TEXT,
             password={**_TEXT, "format": "password"},
         ),
         _grant(
             "refresh_token",
-            "Refresh: rotates the refresh token",
+            "RefreshTokenGrant",
+            "A new pair; the refresh token sent stops working (rotation).",
             ("refresh_token",),
             refresh_token=_TEXT,
             scope={**_TEXT, "description": "No wider than the scope granted."},
         ),
         _grant(
             "authorization_code",
-            "Authorization code with PKCE",
+            "AuthorizationCodeGrant",
+            "A code from the authorization endpoint, with its PKCE verifier.",
             ("code",),
             code=_TEXT,
             redirect_uri={**_TEXT, "description": "Required when the authorize request had one."},
