@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 import requests
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
+from oauthapp.openapi.schemas import PROBLEM_MEDIA_TYPE
 from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
 
 ORG = "Acme"
@@ -27,6 +28,8 @@ CUSTOMER = "carol@example.com"
 PASSWORD = "correct horse battery"
 REDIRECT = "http://127.0.0.1:8400/callback"
 TIMEOUT = 10
+# openapi-core reads application/json only; the Management API's errors are problem details.
+CONFIG = Config(extra_media_type_deserializers={PROBLEM_MEDIA_TYPE: json.loads})
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class LiveAPI:
     def use(self, document: dict[str, Any]) -> None:
         """Validate against DOCUMENT from now on (checked against the OpenAPI schema first)."""
         self.document = document
-        self.spec = OpenAPI.from_dict(document)
+        self.spec = OpenAPI.from_dict(document, config=CONFIG)
 
     def call(self, method: str, path: str, **options: Any) -> requests.Response:
         """Send a request (requests.Request's keyword arguments) whose request and response
