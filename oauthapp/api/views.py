@@ -10,6 +10,7 @@ from oauthapp.api.bearer import REFUSALS, requires_token
 from oauthapp.extensions import csrf
 from oauthapp.models import Kind
 from oauthapp.openapi import documented
+from oauthapp.openapi.schemas import component
 from oauthapp.token.cors import preflight
 from oauthapp.token.principals import Principal
 
@@ -19,7 +20,7 @@ csrf.exempt(blueprint)
 
 def _account(kind: str, name: str) -> dict[str, Any]:
     text = {"type": "string"}
-    return {
+    schema = {
         "type": "object",
         "required": ["id", "type", name, "organization", "organization_id", "client_id"],
         "properties": {
@@ -31,6 +32,7 @@ def _account(kind: str, name: str) -> dict[str, Any]:
             "client_id": text,
         },
     }
+    return component("BackOfficeAccount" if kind == "user" else "StorefrontAccount", schema)
 
 
 def _who(summary: str, operation_id: str, kind: str, name: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oauthapp.openapi.schemas import FORM, html_page, oauth_error, redirect
+from oauthapp.openapi.schemas import FORM, component, html_page, oauth_error, redirect
 
 _TEXT = {"type": "string"}
 CLAIMS: dict[str, Any] = {
@@ -27,7 +27,7 @@ USERINFO: dict[str, Any] = {
     "security": ["bearer"],
 }
 USERINFO_RESPONSES: dict[int, Any] = {
-    200: ("The claims (Cache-Control: no-store)", CLAIMS),
+    200: ("The claims (Cache-Control: no-store)", component("UserInfo", CLAIMS)),
     403: oauth_error("insufficient_scope: the token was not granted openid", "WWW-Authenticate"),
 }
 

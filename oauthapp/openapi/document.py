@@ -30,6 +30,7 @@ from oauthapp.openapi.forms import form_schema
 from oauthapp.openapi.schemas import (
     ANONYMOUS,
     JSON,
+    PROBLEM,
     PROBLEM_MEDIA_TYPE,
     SCHEMAS,
     SECURITY_SCHEMES,
@@ -67,7 +68,7 @@ def build_document(app: Flask, issuer: str) -> dict[str, Any]:
         "info": {"title": TITLE, "version": package_version(), "description": DESCRIPTION},
         "servers": [{"url": issuer.rstrip("/") or "/"}],
         "paths": paths,
-        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+        "components": {"schemas": dict(SCHEMAS), "securitySchemes": SECURITY_SCHEMES},
     }
 
 
@@ -170,7 +171,8 @@ def response_object(value: Any) -> dict[str, Any]:
         return dict(value)
     description, schema, *rest = value
     body = schema_of(schema)
-    media = rest[0] if rest else (PROBLEM_MEDIA_TYPE if body == ref("Problem") else JSON)
+    problem = body in (ref("Problem"), PROBLEM)
+    media = rest[0] if rest else (PROBLEM_MEDIA_TYPE if problem else JSON)
     return {"description": description, "content": {media: {"schema": body}}}
 
 

@@ -17,6 +17,15 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def component(name: str, schema: dict[str, Any]) -> dict[str, str]:
+    """Share SCHEMA as components/schemas/NAME (a model of its own in generated clients);
+    a reference to it. A feature calls this where it defines the schema, at import."""
+    if SCHEMAS.get(name, schema) != schema:
+        raise ValueError(f"another schema is already named {name!r}")
+    SCHEMAS[name] = schema
+    return ref(name)
+
+
 _STRING = {"type": "string"}
 _INTEGER = {"type": "integer"}
 

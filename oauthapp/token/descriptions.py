@@ -8,6 +8,7 @@ from oauthapp.openapi.schemas import (
     ANONYMOUS,
     FORM,
     JSON,
+    component,
     json_response,
     oauth_error,
     ref,
@@ -186,15 +187,27 @@ JWKS: dict[str, Any] = {
 }  # fmt: skip
 
 
-def discovery(summary: str, operation_id: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """The operation of a public discovery document."""
+def discovery(summary: str, operation_id: str, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The operation of a public discovery document, whose schema is shared as NAME."""
     return {
         "summary": summary,
         "tags": ["Discovery"],
         "operation_id": operation_id,
-        "responses": {200: (summary, schema)},
+        "responses": {200: (summary, component(name, schema))},
     }
 
 
-JWKS_DOCUMENT = discovery("The public signing keys", "jwks", JWKS)
+SERVER_METADATA_DOCUMENT = discovery(
+    "Authorization server metadata", "server_metadata", "ServerMetadata", SERVER_METADATA
+)
+OPENID_CONFIGURATION_DOCUMENT = discovery(
+    "OpenID Connect discovery", "openid_configuration", "OpenIDConfiguration", OPENID_CONFIGURATION
+)
+API_RESOURCE_DOCUMENT = discovery(
+    "Back-office API resource metadata", "api_resource", "ResourceMetadata", RESOURCE_METADATA
+)
+FRONTEND_RESOURCE_DOCUMENT = discovery(
+    "Storefront API resource metadata", "frontend_resource", "ResourceMetadata", RESOURCE_METADATA
+)
+JWKS_DOCUMENT = discovery("The public signing keys", "jwks", "JWKS", JWKS)
 JWKS_DOCUMENT["responses"][503] = CLIENT_ERRORS[503]

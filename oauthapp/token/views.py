@@ -49,29 +49,25 @@ def token_preflight() -> Response:
 
 
 @blueprint.get("/.well-known/oauth-authorization-server")
-@documented(**d.discovery("Authorization server metadata", "server_metadata", d.SERVER_METADATA))
+@documented(**d.SERVER_METADATA_DOCUMENT)
 def metadata() -> Response:
     return _public(jsonify(server_metadata()))
 
 
 @blueprint.get("/.well-known/openid-configuration")
-@documented(
-    **d.discovery("OpenID Connect discovery", "openid_configuration", d.OPENID_CONFIGURATION)
-)
+@documented(**d.OPENID_CONFIGURATION_DOCUMENT)
 def openid_metadata() -> Response:
     return _public(jsonify(openid_configuration()))
 
 
 @blueprint.get("/.well-known/oauth-protected-resource/api")
-@documented(**d.discovery("Back-office API resource metadata", "api_resource", d.RESOURCE_METADATA))
+@documented(**d.API_RESOURCE_DOCUMENT)
 def api_resource() -> Response:
     return _public(jsonify(resource_metadata(Kind.BACKOFFICE)))
 
 
 @blueprint.get("/.well-known/oauth-protected-resource/api/frontend")
-@documented(
-    **d.discovery("Storefront API resource metadata", "frontend_resource", d.RESOURCE_METADATA)
-)
+@documented(**d.FRONTEND_RESOURCE_DOCUMENT)
 def frontend_resource() -> Response:
     return _public(jsonify(resource_metadata(Kind.STOREFRONT)))
 

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 
 from oauthapp.openapi import documented
 from oauthapp.openapi.document import build_document, openapi_path
-from oauthapp.openapi.schemas import ref
+from oauthapp.openapi.schemas import SCHEMAS, component, ref
 from oauthapp.openapi.views import document
 
 API_PREFIXES = ("/oauth2-token", "/oauth2/", "/api/", "/.well-known/", "/openapi.json")
@@ -165,3 +165,21 @@ def test_two_operations_for_one_method_are_refused() -> None:
 
     with pytest.raises(ValueError, match="described twice"):
         build_document(app, "https://auth.example.com")
+
+
+def test_a_feature_shares_a_schema_as_a_component_under_one_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(SCHEMAS, "TestThing", {})  # undone after the test
+    del SCHEMAS["TestThing"]
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    app = _app_with("/things", methods=["GET"],
+                    responses={200: ("A thing", component("TestThing", schema))})  # fmt: skip
+
+    built = build_document(app, "https://auth.example.com")
+
+    validate(built)
+    assert built["components"]["schemas"]["TestThing"] == schema
+    assert component("TestThing", dict(schema)) == ref("TestThing")  # the same again: fine
+    with pytest.raises(ValueError, match="already named"):
+        component("TestThing", {"type": "string"})
