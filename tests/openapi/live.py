@@ -4,14 +4,16 @@
 document the server itself serves, and checks the answer before returning it: a request the
 document does not allow, or an answer it does not describe (an undocumented status, a body that
 breaks its schema), fails the test. The server is set up as an operator would, with the CLI on
-a fresh SQLite database; the applications' credentials are what the CLI printed.
+a fresh database of its own; the applications' credentials are what the CLI printed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
 from oauthapp.openapi.schemas import PROBLEM_MEDIA_TYPE
+from tests.e2e.concurrency_support import own_database
 from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
 
 ORG = "Acme"
@@ -28,6 +31,9 @@ CUSTOMER = "carol@example.com"
 PASSWORD = "correct horse battery"
 REDIRECT = "http://127.0.0.1:8400/callback"
 TIMEOUT = 10
+# The server has a database of its own, SQLite or (in the PostgreSQL pass) PostgreSQL + Redis.
+BACKEND = "postgresql" if os.environ.get("OAUTHAPP_TEST_DATABASE_URL") else "sqlite"
+REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL") or "memory://"
 # openapi-core reads application/json only; the Management API's errors are problem details.
 CONFIG = Config(extra_media_type_deserializers={PROBLEM_MEDIA_TYPE: json.loads})
 
@@ -100,8 +106,17 @@ def _create_apps(env: dict[str, str], **apps: tuple[str, ...]) -> dict[str, Cred
 @pytest.fixture(scope="module", name="live")
 def live_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAPI]:
     folder = tmp_path_factory.mktemp("openapi")
+    with own_database(BACKEND, folder) as database_url:
+        yield from _serve(folder, database_url)
+
+
+def _serve(folder: Path, database_url: str) -> Iterator[LiveAPI]:
     port = free_port()
-    env = server_environ(site_config(folder, f"http://127.0.0.1:{port}"))
+    settings: dict[str, object] = {
+        "database": {"url": database_url},
+        "rate_limit": {"storage_url": REDIS_URL},
+    }
+    env = server_environ(site_config(folder, f"http://127.0.0.1:{port}", settings=settings))
     flask_ok(env, "db", "upgrade")
     flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
     flask_ok_together(

@@ -24,9 +24,6 @@ from tests.openapi.live import (
     bearer,
     live_fixture,  # noqa: F401 (the fixture)
 )
-from tests.server import SQLITE_PASS_ONLY
-
-pytestmark = SQLITE_PASS_ONLY
 
 
 def test_client_credentials_tokens_read_their_own_api_only(live: LiveAPI) -> None:
