@@ -160,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
     from oauthapp.health.views import blueprint as health
     from oauthapp.notifications.views import blueprint as notifications
     from oauthapp.oidc.views import blueprint as oidc
+    from oauthapp.openapi.views import blueprint as openapi
     from oauthapp.token.views import blueprint as token
 
     app.register_blueprint(accounts)
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(oidc)
     app.register_blueprint(health)
+    app.register_blueprint(openapi)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from oauthapp import get_settings
 from oauthapp.extensions import db
 from oauthapp.models import Kind
+from oauthapp.openapi.schemas import oauth_error
 from oauthapp.token import access_tokens, verified
 from oauthapp.token.cors import add_cors_headers
 from oauthapp.token.errors import TemporarilyUnavailable
@@ -25,6 +26,13 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# What a bearer-protected view may answer besides its own 200, for /openapi.json.
+REFUSALS = {
+    401: oauth_error(
+        "invalid_token: no token in the Authorization header, or one refused", "WWW-Authenticate"
+    ),
+    503: oauth_error("temporarily_unavailable: keys or database unavailable", "Retry-After"),
+}
 
 
 class TokenRefused(Exception):

@@ -7,8 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify
 
 from oauthapp.api.bearer import requires_token
+from oauthapp.api.descriptions import FRONTEND_ME, ME
 from oauthapp.extensions import csrf
 from oauthapp.models import Kind
+from oauthapp.openapi import documented
 from oauthapp.token.cors import preflight
 from oauthapp.token.principals import Principal
 
@@ -17,12 +19,14 @@ csrf.exempt(blueprint)
 
 
 @blueprint.get("/me", provide_automatic_options=False)
+@documented(**ME)
 @requires_token(Kind.BACKOFFICE)
 def me() -> Response:
     return jsonify(describe(g.principal))
 
 
 @blueprint.get("/frontend/me", provide_automatic_options=False)
+@documented(**FRONTEND_ME)
 @requires_token(Kind.STOREFRONT)
 def frontend_me() -> Response:
     return jsonify(describe(g.principal))

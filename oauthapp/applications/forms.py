@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from wtforms import (
     BooleanField,
@@ -45,6 +45,10 @@ class RedirectUrisField(Field):
     """
 
     maxlength = MAX_REDIRECT_URI_LENGTH
+    json_schema: ClassVar[dict[str, Any]] = {  # for /openapi.json (oauthapp.openapi.forms)
+        "type": "array",
+        "items": {"type": "string", "format": "uri", "maxLength": MAX_REDIRECT_URI_LENGTH},
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, default=list, **kwargs)

@@ -12,10 +12,12 @@ from werkzeug.wrappers import Response
 
 from oauthapp import audit
 from oauthapp.authorize import consents, sessions
+from oauthapp.authorize.descriptions import AUTHORIZE, DECIDE
 from oauthapp.authorize.flow import Situation, Step, may_use, next_step, prompts
 from oauthapp.authorize.requests import AUTHORIZE_PATH, AuthorizeRequest
 from oauthapp.authorize.scopes import descriptions
 from oauthapp.models import CustomerUser, Kind, OAuthApplication, User
+from oauthapp.openapi import documented
 from oauthapp.security.headers import CONTENT_SECURITY_POLICY
 from oauthapp.token.code_grant import AuthorizationCodeGrant, UntrustedRequest, state_of
 from oauthapp.token.server import server
@@ -25,6 +27,8 @@ LOGIN_VIEW = {Kind.BACKOFFICE: "accounts.login", Kind.STOREFRONT: "customer.logi
 
 
 @blueprint.route(AUTHORIZE_PATH, methods=["GET", "POST"])
+@documented(**AUTHORIZE)
+@documented(**DECIDE)
 def authorize() -> Response:
     oauth_request = AuthorizeRequest(request)
     try:

@@ -17,15 +17,17 @@ from flask import (
 from flask import Response as JSONResponse
 from werkzeug.wrappers import Response
 
-from oauthapp.api.bearer import guarded, verified_token
+from oauthapp.api.bearer import REFUSALS, guarded, verified_token
 from oauthapp.authorize.views import no_store, untrusted_page
 from oauthapp.errors import CSRF_MESSAGE, error_response
 from oauthapp.extensions import csrf
 from oauthapp.forms import Form
 from oauthapp.models import Kind
+from oauthapp.oidc import descriptions as d
 from oauthapp.oidc import logout as logouts
 from oauthapp.oidc.paths import LOGGED_OUT_PATH, LOGOUT_PATH, USERINFO_PATH
 from oauthapp.oidc.userinfo import userinfo as userinfo_of
+from oauthapp.openapi import documented
 from oauthapp.token.cors import preflight
 from oauthapp.token.guard import signing_keys
 
@@ -33,6 +35,7 @@ blueprint = Blueprint("oidc", __name__)
 
 
 @blueprint.route(USERINFO_PATH, methods=["GET", "POST"], provide_automatic_options=False)
+@documented(**d.USERINFO, responses={**d.USERINFO_RESPONSES, **REFUSALS})
 @csrf.exempt  # bearer tokens, not cookies
 def userinfo() -> JSONResponse:
     return guarded(_claims, None)
@@ -50,6 +53,7 @@ def userinfo_preflight() -> JSONResponse:
 
 
 @blueprint.get(LOGOUT_PATH)
+@documented(**d.LOGOUT)
 def logout() -> Response:
     """With an id_token_hint, log out and go back to the application; else ask first."""
     if request.args.get("id_token_hint"):
@@ -60,6 +64,7 @@ def logout() -> Response:
 
 
 @blueprint.post(LOGOUT_PATH)
+@documented(**d.CONFIRM_LOGOUT)
 @csrf.exempt  # a relying party's form post carries its ID token; the confirmation its token
 def confirm_logout() -> Response:
     """A relying party's logout by form post, or the confirmation form: every session ends."""
@@ -89,5 +94,6 @@ def _hinted_logout(params: Mapping[str, str]) -> Response:
 
 
 @blueprint.get(LOGGED_OUT_PATH)
+@documented(**d.LOGGED_OUT)
 def logged_out() -> str:
     return render_template("oidc/logged_out.html")

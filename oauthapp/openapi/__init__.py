@@ -25,7 +25,8 @@ class Operation:
     form class the generator describes); `responses` maps a status to a description, or to
     (description, schema) for a JSON body; `security` names the schemes, e.g. ["bearer"].
     `methods` limits the operation to some of the route's methods (default: all but HEAD and
-    OPTIONS)."""
+    OPTIONS). `operation_id` names it for generated clients (default: from the endpoint).
+    oauthapp.openapi.document says what else each field may hold."""
 
     summary: str
     tags: Sequence[str] = ()
@@ -35,6 +36,7 @@ class Operation:
     parameters: Sequence[Mapping[str, Any]] = ()
     security: Sequence[str] = ()
     methods: Sequence[str] = ()
+    operation_id: str = ""
 
 
 def documented(**operation: Any) -> Callable[[View], View]:

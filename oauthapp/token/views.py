@@ -7,6 +7,8 @@ from flask import Blueprint, Response, jsonify
 
 from oauthapp.extensions import csrf
 from oauthapp.models import Kind
+from oauthapp.openapi import documented
+from oauthapp.token import descriptions as d
 from oauthapp.token.cors import add_cors_headers, preflight
 from oauthapp.token.guard import oauth_response, signing_keys
 from oauthapp.token.metadata import (
@@ -22,16 +24,19 @@ csrf.exempt(blueprint)  # clients authenticate with credentials, not with a sess
 
 
 @blueprint.post("/oauth2-token", provide_automatic_options=False)
+@documented(**d.TOKEN)
 def token() -> Response:
     return oauth_response(server.create_token_response, needs_keys=True, told=True)
 
 
 @blueprint.post("/oauth2/revoke", provide_automatic_options=False)
+@documented(**d.REVOKE)
 def revoke() -> Response:
     return oauth_response(lambda req: server.create_endpoint_response("revocation", req))
 
 
 @blueprint.post("/oauth2/introspect", provide_automatic_options=False)
+@documented(**d.INTROSPECT)
 def introspect() -> Response:
     return oauth_response(lambda req: server.create_endpoint_response("introspection", req))
 
@@ -44,26 +49,31 @@ def token_preflight() -> Response:
 
 
 @blueprint.get("/.well-known/oauth-authorization-server")
+@documented(**d.SERVER_METADATA_DOCUMENT)
 def metadata() -> Response:
     return _public(jsonify(server_metadata()))
 
 
 @blueprint.get("/.well-known/openid-configuration")
+@documented(**d.OPENID_CONFIGURATION_DOCUMENT)
 def openid_metadata() -> Response:
     return _public(jsonify(openid_configuration()))
 
 
 @blueprint.get("/.well-known/oauth-protected-resource/api")
+@documented(**d.API_RESOURCE_DOCUMENT)
 def api_resource() -> Response:
     return _public(jsonify(resource_metadata(Kind.BACKOFFICE)))
 
 
 @blueprint.get("/.well-known/oauth-protected-resource/api/frontend")
+@documented(**d.FRONTEND_RESOURCE_DOCUMENT)
 def frontend_resource() -> Response:
     return _public(jsonify(resource_metadata(Kind.STOREFRONT)))
 
 
 @blueprint.get("/.well-known/jwks.json")
+@documented(**d.JWKS_DOCUMENT)
 def jwks_document() -> Response:
     try:
         ring = signing_keys()

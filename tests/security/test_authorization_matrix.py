@@ -327,6 +327,7 @@ ROUTES = [
         changes_session=True,
     ),
     Route("/oauth2/logged-out", everyone(OK), NO_POST),
+    Route("/openapi.json", everyone(OK), NO_POST),  # a discovery document: public
 ]
 TABLE = {route.rule: route for route in ROUTES}
 
