@@ -13,6 +13,7 @@ import sys
 from flask import Flask, Response
 from flask.logging import default_handler
 
+from oauthapp.logs import devserver
 from oauthapp.logs.context import HEADER, TRUSTED, RequestFields, note_client, request_id
 from oauthapp.logs.formats import formatter
 from oauthapp.settings import LoggingSettings
@@ -42,6 +43,7 @@ def configure(log_format: str) -> None:
         handler.addFilter(RequestFields())
         root.addHandler(handler)
     handler.setFormatter(formatter(log_format))
+    devserver.install()
     app_logger = logging.getLogger("oauthapp")
     app_logger.removeHandler(default_handler)  # records reach the root handler instead
     if app_logger.level == logging.NOTSET:
@@ -53,7 +55,8 @@ def _assign_id() -> None:
 
 
 def _name_request(response: Response) -> Response:
-    response.headers[HEADER] = request_id()
+    response.headers[HEADER] = known = request_id()
+    devserver.answered(known)
     return response
 
 

@@ -1,9 +1,10 @@
-"""JSON logs of a real gunicorn server, read line by line: the request id end to end.
+"""JSON logs of real servers, read line by line: the request id end to end.
 
 One gunicorn server (gunicorn.conf.py, as `make serve` runs it) with `logging.format: json`, its
 access log on stdout, and `logging.trusted_proxies` naming 127.0.0.2 alone: requests sent from
 127.0.0.2 come "from the proxy", requests from 127.0.0.1 straight from a client. Its rate-limit
 storage is a Redis nobody listens on, so the token endpoint logs a warning inside each request.
+The development server (`flask run`) writes its own request line the same way.
 """
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e.concurrency_support import gunicorn, own_database
 from tests.e2e.test_third_party_clients import ORG, PASSWORD, USERNAME, create_apps
-from tests.server import flask_ok, flask_ok_together, free_port, server_environ, site_config
+from tests.server import (
+    flask_ok,
+    flask_ok_together,
+    free_port,
+    serve,
+    server_environ,
+    site_config,
+)
 
 BACKEND = "postgresql" if os.environ.get("OAUTHAPP_TEST_DATABASE_URL") else "sqlite"
 PROXY = "127.0.0.2"
@@ -176,3 +185,36 @@ def test_health_probes_answer_with_an_id_but_are_not_logged(site: Site) -> None:
     site.lines_of(after)  # written after the probes' lines would have been
     log = site.log.read_text()
     assert not any(sent in log for sent in probes)
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`flask run` (as `make run` serves) with logging.format json: its base URL and output."""
+    folder = tmp_path_factory.mktemp("dev_server_logs")
+    config = site_config(folder, "http://127.0.0.1", settings={"logging": {"format": "json"}})
+    log = folder / "server.log"
+    with serve(server_environ(config), log, probe="/health/live") as base:
+        yield base, log
+
+
+def test_the_development_servers_line_names_the_id_and_no_query_string(
+    dev_server: tuple[str, Path],
+) -> None:
+    base, log = dev_server
+    sent = f"proxy-{uuid.uuid4().hex}"
+    probe = requests.get(f"{base}/health/live", headers={"X-Request-ID": f"{sent}-probe"},
+                         timeout=TIMEOUT)  # fmt: skip
+    assert probe.headers["X-Request-ID"] == f"{sent}-probe"
+    answer = requests.get(f"{base}/nowhere", params={"access_token": "query-secret"},
+                          headers={"X-Request-ID": sent}, timeout=TIMEOUT)  # fmt: skip
+    assert (answer.status_code, answer.headers["X-Request-ID"]) == (404, sent)
+    deadline = time.monotonic() + TIMEOUT
+    while sent not in log.read_text():
+        assert time.monotonic() < deadline, "no line for the request"
+        time.sleep(0.1)
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    [line] = [entry for entry in entries if entry.get("request_id") == sent]
+    assert line["logger"] == "werkzeug"
+    assert '"GET /nowhere HTTP/1.1" 404' in line["message"]
+    assert "query-secret" not in log.read_text()
+    assert f"{sent}-probe" not in log.read_text()  # probes are not logged at INFO
