@@ -19,9 +19,14 @@ keepalive = 2
 max_requests = 20000  # recycle workers now and then, with jitter so they do not all at once
 max_requests_jitter = 2000
 accesslog = os.environ.get("OAUTHAPP_ACCESS_LOG") or None
-# The access log's request line holds paths and query strings only: tokens and secrets travel
-# in headers and bodies, never in URLs.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The access line (logging.format text) names the path without its query string, which a
+# client might fill with a token, and the request and client ids the application found.
+access_log_format = (
+    '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms '
+    "request_id=%({x-request-id}o)s client_id=%({oauthapp.client_id}e)s"
+)
+# Error and access lines in config.yml's logging.format (text or json); see docs/operations.md.
+logger_class = "oauthapp.logs.gunicorn_logger.Logger"
 errorlog = "-"
 # No control socket: its default path is shared by every gunicorn of the user, so a second
 # instance on the same host would take it over from the first.

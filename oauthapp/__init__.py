@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static")
     )
     configure(app, settings, {k: v for k, v in overrides.items() if k.isupper()})
+    register_logs(app, settings)
     register_extensions(app, settings)
     register_blueprints(app)
     register_error_handlers(app)
@@ -116,6 +117,12 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
 
 def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
+
+
+def register_logs(app: Flask, settings: Settings) -> None:
+    from oauthapp import logs
+
+    logs.init_app(app, settings.logging)
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+LOG_FORMATS = ("text", "json")
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 T = TypeVar("T")
 # Upper bounds that keep a typo from making each login take minutes or gigabytes.
@@ -70,6 +72,10 @@ DEFAULTS: dict[str, Any] = {
         "send_after_commit": True,
     },
     "usage": {"flush_interval": 60},
+    "logging": {
+        "format": "text",
+        "trusted_proxies": ["127.0.0.0/8", "::1/128"],
+    },
 }
 
 
@@ -139,6 +145,15 @@ class MailSettings:
     send_after_commit: bool
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    format: str  # one of LOG_FORMATS
+    trusted_proxies: tuple[IPNetwork, ...]  # peers whose X-Request-ID is kept
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -152,6 +167,7 @@ class Settings:
     rate_limit_token_endpoint: str
     rate_limit_login: str
     mail: MailSettings
+    logging: LoggingSettings
     base_dir: Path
     usage_flush_interval: int = 60  # seconds between a worker's writes of its usage counts
 
@@ -345,6 +361,7 @@ class _Parser:
                 "rate_limit.login", _rate, "must be a rate such as '20/minute'"
             ),
             mail=self.mail(),
+            logging=self.logging(),
             base_dir=self.base_dir,
             usage_flush_interval=self.get(
                 "usage.flush_interval",
@@ -398,6 +415,18 @@ class _Parser:
             timeout=self.get("mail.timeout", _positive_int, "must be seconds, 1 or more"),
             directory=self.get("mail.directory", self.path, "must be a folder path"),
             send_after_commit=self.get("mail.send_after_commit", _bool, "must be true or false"),
+        )
+
+    def logging(self) -> LoggingSettings:
+        return LoggingSettings(
+            format=self.get(
+                "logging.format", _log_format, f"must be one of {' | '.join(LOG_FORMATS)}"
+            ),
+            trusted_proxies=self.get(
+                "logging.trusted_proxies",
+                _ip_networks,
+                'must be a list of addresses or networks, such as ["10.0.0.0/8", "::1"]',
+            ),
         )
 
     def path(self, value: Any) -> Path:
@@ -485,6 +514,21 @@ def _algorithm(value: Any) -> str:
     if value not in SIGNING_ALGORITHMS:
         raise ValueError("unknown algorithm")
     return str(value)
+
+
+def _log_format(value: Any) -> str:
+    if value not in LOG_FORMATS:
+        raise ValueError("unknown format")
+    return str(value)
+
+
+def _ip_networks(value: Any) -> tuple[IPNetwork, ...]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    try:
+        return tuple(ipaddress.ip_network(_non_empty_str(item)) for item in value)
+    except ValueError as exc:  # a host part set (10.0.0.1/8) or not an address at all
+        raise _Explained(f"{exc}: write an address or a network such as 10.0.0.0/8") from exc
 
 
 def _origins(value: Any) -> tuple[str, ...]:

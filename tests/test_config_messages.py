@@ -37,6 +37,15 @@ def config(tmp_path: Path, text: str) -> dict[str, str]:
             "invalid value for 'database.url': mysql is not supported: use SQLite "
             "(sqlite:///var/oauthapp.sqlite) or PostgreSQL (postgresql+psycopg://user@host/dbname)",
         ),
+        (
+            "logging:\n  format: yaml\n",
+            "invalid value for 'logging.format': must be one of text | json (got 'yaml')",
+        ),
+        (
+            "logging:\n  trusted_proxies: [10.0.0.1/8]\n",
+            "invalid value for 'logging.trusted_proxies': 10.0.0.1/8 has host bits set: "
+            "write an address or a network such as 10.0.0.0/8 (got ['10.0.0.1/8'])",
+        ),
         ("database:\n  url: [\n", "not valid YAML at line 3, column 1: expected the node content"),
         ("database:\n\turl: x\n", "not valid YAML at line 2, column 1: found character '\\t'"),
     ],

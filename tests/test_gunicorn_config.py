@@ -8,6 +8,7 @@ import runpy
 import pytest
 from gunicorn.config import Config
 
+from oauthapp.logs.gunicorn_logger import Logger
 from oauthapp.settings import ROOT
 
 CONFIG = ROOT / "gunicorn.conf.py"
@@ -47,3 +48,4 @@ def test_gunicorn_accepts_every_setting(monkeypatch: pytest.MonkeyPatch) -> None
         config.set(name, value)
     assert config.workers == os.cpu_count()
     assert config.max_requests == 20000
+    assert config.logger_class is Logger  # logging.format for gunicorn's own lines

@@ -53,6 +53,8 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
         settings.mail.server == "" and settings.mail.port == 25 and settings.mail.use_tls is False
     )
     assert settings.mail.sender == "oauthapp <no-reply@localhost>"
+    assert settings.logging.format == "text"
+    assert [str(net) for net in settings.logging.trusted_proxies] == ["127.0.0.0/8", "::1/128"]
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
@@ -91,6 +93,7 @@ def test_values_from_the_file_are_used(tmp_path: Path) -> None:
             },
             "security": {"failed_login_limit": 0, "lockout_duration": 0},
             "database": {"url": "postgresql://u:p@db/oauth"},
+            "logging": {"format": "json", "trusted_proxies": ["10.0.0.0/8", "fd00::1"]},
         },
     )
     settings = load_settings(environ=environ)
@@ -104,6 +107,8 @@ def test_values_from_the_file_are_used(tmp_path: Path) -> None:
     assert settings.failed_login_limit == 0
     assert settings.lockout_duration == 0
     assert settings.database_url == "postgresql+psycopg://u:p@db/oauth"
+    assert settings.logging.format == "json"
+    assert [str(net) for net in settings.logging.trusted_proxies] == ["10.0.0.0/8", "fd00::1/128"]
 
 
 def test_password_hash_parameters_from_the_file_are_used(tmp_path: Path) -> None:
@@ -192,6 +197,13 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
         ({"security": {"password_hash": {"type": "argon2i"}}}, "security.password_hash.type"),
         ({"security": {"password_hash": 19456}}, "security.password_hash"),
         ({"oauth2_server": "yes"}, "oauth2_server"),
+        ({"logging": {"format": "xml"}}, "logging.format"),
+        ({"logging": {"format": None}}, "logging.format"),
+        ({"logging": {"trusted_proxies": "10.0.0.0/8"}}, "logging.trusted_proxies"),
+        ({"logging": {"trusted_proxies": ["10.0.0.1/8"]}}, "logging.trusted_proxies"),
+        ({"logging": {"trusted_proxies": ["proxy.example"]}}, "logging.trusted_proxies"),
+        ({"logging": {"trusted_proxies": [10]}}, "logging.trusted_proxies"),
+        ({"logging": {"level": "debug"}}, "logging.level"),
     ],
 )  # fmt: skip
 def test_an_invalid_value_is_refused_naming_its_key(tmp_path: Path, data: object, key: str) -> None:

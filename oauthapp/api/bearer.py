@@ -10,7 +10,7 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import Response, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from oauthapp import get_settings
+from oauthapp import get_settings, logs
 from oauthapp.extensions import db
 from oauthapp.models import Kind
 from oauthapp.openapi.schemas import oauth_error
@@ -77,6 +77,7 @@ def verified_token(kinds: tuple[Kind, ...]) -> tuple[dict[str, Any], Principal]:
         raise TokenRefused(standing_problem(claims))
     if principal.kind != audiences.get(claims["aud"]):
         raise TokenRefused("The access token is for another API.")
+    logs.note_client(principal.client_id)
     return claims, principal
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import logging
 import re
 import socket
@@ -50,12 +51,12 @@ class Collector(logging.Handler):
         return [*self.records, *written]
 
 
-@pytest.fixture
-def mailing_app(make_app: AppFactory) -> Flask:
+@pytest.fixture(params=["text", "json"])
+def mailing_app(make_app: AppFactory, request: pytest.FixtureRequest) -> Flask:
     """An app whose mail server is down: each back-office change tries to mail and fails, so
-    the mail loggers speak too."""
+    the mail loggers speak too. Its logs in each `logging.format`."""
     mail = {"server": "127.0.0.1", "port": closed_port(), "send_after_commit": True, "timeout": 1}
-    app = make_app(mail=mail)
+    app = make_app(mail=mail, logging={"format": request.param})
     assert app.logger.name == "oauthapp"  # the app's logger and its handlers exist from here
     return app
 
@@ -259,6 +260,14 @@ def closed_port() -> int:
     return port
 
 
+def written_in_format(app: Flask, text: str) -> bool:
+    """Whether TEXT, a handler's output, holds lines of a request in the app's logging.format."""
+    lines = [line for line in text.splitlines() if "request_id" in line]
+    if app.extensions["oauthapp.settings"].logging.format == "text":
+        return any(" request_id=" in line for line in lines)
+    return any(json.loads(line).get("request_id") for line in lines if line.startswith("{"))
+
+
 def test_no_secret_reaches_any_log(
     mailing_app: Flask, collector: Collector, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -273,6 +282,7 @@ def test_no_secret_reaches_any_log(
     names = {name for name, _ in collector.records}
     assert {"sqlalchemy.engine.Engine", "oauthapp.notifications.outbox"} <= names
     assert any(flow.public_id in text for _, text in logs)  # what is logged is seen here
+    assert any(written_in_format(app, out.getvalue()) for out in collector.streams.values())
     leaks = [
         f"{kind} in {name}"
         for kind, value in flow.secrets.items()
