@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -67,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
         "directory": "var/mail",
         "send_after_commit": True,
     },
+    "metrics": {"enabled": True, "allow_from": ["127.0.0.0/8", "::1/128"]},
 }
 
 
@@ -136,6 +138,15 @@ class MailSettings:
     send_after_commit: bool
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    enabled: bool  # false: nothing is recorded and /metrics answers 404
+    allow_from: tuple[Network, ...]  # the addresses that may read /metrics
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -150,6 +161,7 @@ class Settings:
     rate_limit_login: str
     mail: MailSettings
     base_dir: Path
+    metrics: MetricsSettings
 
 
 def load_settings(
@@ -342,6 +354,7 @@ class _Parser:
             ),
             mail=self.mail(),
             base_dir=self.base_dir,
+            metrics=self.metrics(),
         )
 
     def cors(self, key: str) -> CorsSettings:
@@ -389,6 +402,14 @@ class _Parser:
             timeout=self.get("mail.timeout", _positive_int, "must be seconds, 1 or more"),
             directory=self.get("mail.directory", self.path, "must be a folder path"),
             send_after_commit=self.get("mail.send_after_commit", _bool, "must be true or false"),
+        )
+
+    def metrics(self) -> MetricsSettings:
+        return MetricsSettings(
+            enabled=self.get("metrics.enabled", _bool, "must be true or false"),
+            allow_from=self.get(
+                "metrics.allow_from", _networks, 'must be a list of networks such as "10.0.0.0/8"'
+            ),
         )
 
     def path(self, value: Any) -> Path:
@@ -503,6 +524,19 @@ def _storage_url(value: Any) -> str:
     if not re.match(r"^(memory|redis|rediss|redis\+unix)://", text):
         raise ValueError("unsupported storage")
     return text
+
+
+def _networks(value: Any) -> tuple[Network, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise TypeError("not a list")
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(_non_empty_str(item)))
+        except ValueError as exc:  # the library says why: not an address, host bits set…
+            raise _Explained(f"{exc}: write networks such as 10.0.0.0/8 or ::1/128") from exc
+    return tuple(networks)
 
 
 def _rate(value: Any) -> str:

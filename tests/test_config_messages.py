@@ -37,6 +37,11 @@ def config(tmp_path: Path, text: str) -> dict[str, str]:
             "invalid value for 'database.url': mysql is not supported: use SQLite "
             "(sqlite:///var/oauthapp.sqlite) or PostgreSQL (postgresql+psycopg://user@host/dbname)",
         ),
+        (
+            'metrics:\n  allow_from: ["10.0.0.1/8"]\n',
+            "invalid value for 'metrics.allow_from': 10.0.0.1/8 has host bits set: "
+            "write networks such as 10.0.0.0/8 or ::1/128",
+        ),
         ("database:\n  url: [\n", "not valid YAML at line 3, column 1: expected the node content"),
         ("database:\n\turl: x\n", "not valid YAML at line 2, column 1: found character '\\t'"),
     ],

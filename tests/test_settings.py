@@ -52,6 +52,8 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
         settings.mail.server == "" and settings.mail.port == 25 and settings.mail.use_tls is False
     )
     assert settings.mail.sender == "oauthapp <no-reply@localhost>"
+    assert settings.metrics.enabled is True
+    assert [str(network) for network in settings.metrics.allow_from] == ["127.0.0.0/8", "::1/128"]
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
@@ -188,6 +190,11 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
         ({"security": {"password_hash": {"type": "argon2i"}}}, "security.password_hash.type"),
         ({"security": {"password_hash": 19456}}, "security.password_hash"),
         ({"oauth2_server": "yes"}, "oauth2_server"),
+        ({"metrics": {"enabled": "yes"}}, "metrics.enabled"),
+        ({"metrics": {"allow_from": ["10.0.0.1/8"]}}, "metrics.allow_from"),
+        ({"metrics": {"allow_from": ["localhost"]}}, "metrics.allow_from"),
+        ({"metrics": {"allow_from": [10]}}, "metrics.allow_from"),
+        ({"metrics": {"allow_from": {"ip": "::1"}}}, "metrics.allow_from"),
     ],
 )  # fmt: skip
 def test_an_invalid_value_is_refused_naming_its_key(tmp_path: Path, data: object, key: str) -> None:
