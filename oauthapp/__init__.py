@@ -119,7 +119,7 @@ def _lower(value: Any) -> Any:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from oauthapp import cache, keys
+    from oauthapp import cache, keys, metrics
     from oauthapp.accounts.session import init_login
     from oauthapp.authorize import sessions as authorize_sessions
     from oauthapp.extensions import babel, csrf, db, mail, migrate
@@ -145,6 +145,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     auth = settings.oauth2_server.authorization_server
     keys.init_app(app, auth.private_key, settings.oauth2_server.public_key, auth.signing_algorithm)
     cache.init_app(app, settings.database_url)
+    metrics.init_app(app, settings.metrics)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     from oauthapp.authorize.customer import blueprint as customer
     from oauthapp.authorize.views import blueprint as authorize
     from oauthapp.health.views import blueprint as health
+    from oauthapp.metrics.views import blueprint as metrics
     from oauthapp.notifications.views import blueprint as notifications
     from oauthapp.oidc.views import blueprint as oidc
     from oauthapp.token.views import blueprint as token
@@ -169,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(oidc)
     app.register_blueprint(health)
+    app.register_blueprint(metrics)
 
 
 def register_error_handlers(app: Flask) -> None:
