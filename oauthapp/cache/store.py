@@ -59,7 +59,8 @@ class Cache:
     def get(self, area: str, key: Any, load: Callable[[], T]) -> T:
         """The entry for KEY, or LOAD()'s result, kept if nothing changed while it ran."""
         generation = self.current()
-        if generation is None:
+        if generation is None:  # the cache cannot vouch for anything: a miss, as far as counted
+            self.count(area, hit=False)
             return load()
         found = self._areas.get(area, {}).get(key, MISSING)
         if found is not MISSING:

@@ -83,7 +83,7 @@ CACHE_HITS = Counter(
 )
 CACHE_MISSES = Counter(
     "oauthapp_cache_misses",
-    "Lookups that had to ask the database, by cache area.",
+    "Lookups that asked the database (not cached, or the cache was bypassed), by cache area.",
     ["area"],
     registry=REGISTRY,
 )
