@@ -36,9 +36,15 @@ class Recorder:
 
     def finish(self, response: Response) -> Response:
         """Count the request by endpoint and status and time it; carry the cache's counts."""
+        try:
+            self.record(response.status_code)
+        except Exception:  # a recorder's fault must never cost the client its answer
+            current_app.logger.exception("Recording the metrics of a request failed")
+        return response
+
+    def record(self, status: int) -> None:
         rule = request.url_rule
         endpoint = rule.endpoint if rule is not None else "none"
-        status = response.status_code
         instruments.requests(endpoint, status).inc()
         started = request.environ.get(_STARTED)
         if started is not None:
@@ -48,7 +54,6 @@ class Recorder:
         store = self.store
         if store.hits + store.misses != self.lookups or store.invalidations != self.invalidations:
             self.carry_cache_counts()
-        return response
 
     def carry_cache_counts(self) -> None:
         """Add what the cache counted since the last time to the metrics (one thread at once)."""

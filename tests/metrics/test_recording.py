@@ -12,6 +12,7 @@ from flask import Flask
 
 from oauthapp.applications import service as applications
 from oauthapp.extensions import db
+from oauthapp.metrics import instruments
 from oauthapp.models import Grant, Kind, OAuthApplication
 from tests.conftest import AppFactory
 from tests.factories import make_application, make_org, make_user
@@ -188,3 +189,15 @@ def test_with_metrics_off_nothing_is_recorded_and_metrics_is_404(
     after = scrape(app.test_client())
     assert moved(before, after, ISSUED, grant="client_credentials", kind="backoffice") == 0
     assert moved(before, after, REQUESTS, endpoint="token.token", status="200") == 0
+
+
+def test_a_failing_recorder_costs_the_client_nothing(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*labels: object) -> None:
+        raise OSError("no space left for the metrics files")
+
+    monkeypatch.setattr(instruments, "requests", broken)
+
+    assert app.test_client().get("/health/live").status_code == 200
+    assert "Recording the metrics of a request failed" in caplog.text
