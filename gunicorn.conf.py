@@ -4,10 +4,14 @@ Issuing a token is CPU-bound (an RS256 signature is most of its cost), so one sy
 core keeps every core busy; more workers only add memory and context switches. Environment:
 WEB_CONCURRENCY sets the number of workers (default: the number of cores), OAUTHAPP_BIND the
 address (default 127.0.0.1:8000), OAUTHAPP_ACCESS_LOG a file for the access log ("-": stdout).
-Command-line options override all of these.
+Command-line options override all of these. PROMETHEUS_MULTIPROC_DIR names the folder where the
+workers keep their metrics, emptied at start (default: a new temporary folder, removed at exit).
 """
 
+import glob
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("OAUTHAPP_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
@@ -49,3 +53,34 @@ def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     from oauthapp.usage.recorder import flush_all
 
     flush_all()
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Give the workers an empty folder for their metrics before the first one starts.
+
+    Each worker writes its counters to files there and GET /metrics adds up every file, so
+    the counts of one server start are whole across workers and worker restarts.
+    """
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for stale in glob.glob(os.path.join(folder, "*.db")):  # a previous run's counts
+            os.remove(stale)
+    else:
+        folder = tempfile.mkdtemp(prefix="oauthapp-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        server.oauthapp_metrics_folder = folder  # ours to remove at exit
+    server.log.info("Metrics of the workers in %s", folder)
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Forget a dead worker's live gauges (its counters keep counting in the totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server):  # type: ignore[no-untyped-def]
+    folder = getattr(server, "oauthapp_metrics_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from bench import load, report, servers
+from bench import load, metrics_compare, report, servers
 from bench.scenarios import RequestFiles, Scenario, check_peer_token, session_cookie
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +70,12 @@ def _arguments() -> argparse.Namespace:
         help="compare WSGI servers, e.g. sync,gthread:4,granian (gthread: 4 threads per worker "
         "unless given; granian: its own default unless given); default: gunicorn sync only",
     )
+    parser.add_argument(
+        "--metrics-compare",
+        action="store_true",
+        help="only the client credentials grant, with metrics.enabled true and false, side by "
+        "side (var/bench/metrics.md)",
+    )
     args = parser.parse_args()
     unknown = {key for key in args.scenarios.split(",") if key} - set(SCENARIOS)
     if unknown:
@@ -94,6 +100,9 @@ def main() -> None:
             {"apps": 5000, "refresh_tokens": 20000},
         )
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.metrics_compare:
+        metrics_compare.main(args, small)
+        return
     results: dict[str, Any] = {
         "machine": {"cores": os.cpu_count(), "workers": args.workers},
         "settings": {

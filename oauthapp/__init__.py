@@ -126,7 +126,7 @@ def register_logs(app: Flask, settings: Settings) -> None:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from oauthapp import cache, keys
+    from oauthapp import cache, keys, metrics
     from oauthapp.accounts.session import init_login
     from oauthapp.authorize import sessions as authorize_sessions
     from oauthapp.extensions import babel, csrf, db, mail, migrate
@@ -154,6 +154,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     keys.init_app(app, auth.private_key, settings.oauth2_server.public_key, auth.signing_algorithm)
     cache.init_app(app, settings.database_url)
     init_usage(app, settings.usage_flush_interval)
+    metrics.init_app(app, settings.metrics)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -165,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     from oauthapp.authorize.customer import blueprint as customer
     from oauthapp.authorize.views import blueprint as authorize
     from oauthapp.health.views import blueprint as health
+    from oauthapp.metrics.views import blueprint as metrics
     from oauthapp.notifications.views import blueprint as notifications
     from oauthapp.oidc.views import blueprint as oidc
     from oauthapp.openapi.views import blueprint as openapi
@@ -180,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(oidc)
     app.register_blueprint(health)
     app.register_blueprint(openapi)
+    app.register_blueprint(metrics)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -76,6 +76,7 @@ DEFAULTS: dict[str, Any] = {
         "format": "text",
         "trusted_proxies": ["127.0.0.0/8", "::1/128"],
     },
+    "metrics": {"enabled": True, "allow_from": ["127.0.0.0/8", "::1/128"]},
 }
 
 
@@ -154,6 +155,15 @@ class LoggingSettings:
     trusted_proxies: tuple[IPNetwork, ...]  # peers whose X-Request-ID is kept
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    enabled: bool  # false: nothing is recorded and /metrics answers 404
+    allow_from: tuple[Network, ...]  # the addresses that may read /metrics
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -169,6 +179,7 @@ class Settings:
     mail: MailSettings
     logging: LoggingSettings
     base_dir: Path
+    metrics: MetricsSettings
     usage_flush_interval: int = 60  # seconds between a worker's writes of its usage counts
 
 
@@ -368,6 +379,7 @@ class _Parser:
                 lambda value: _bounded_int(value, 1, MAX_FLUSH_INTERVAL),
                 f"must be seconds from 1 to {MAX_FLUSH_INTERVAL}",
             ),
+            metrics=self.metrics(),
         )
 
     def cors(self, key: str) -> CorsSettings:
@@ -426,6 +438,14 @@ class _Parser:
                 "logging.trusted_proxies",
                 _ip_networks,
                 'must be a list of addresses or networks, such as ["10.0.0.0/8", "::1"]',
+            ),
+        )
+
+    def metrics(self) -> MetricsSettings:
+        return MetricsSettings(
+            enabled=self.get("metrics.enabled", _bool, "must be true or false"),
+            allow_from=self.get(
+                "metrics.allow_from", _networks, 'must be a list of networks such as "10.0.0.0/8"'
             ),
         )
 
@@ -556,6 +576,19 @@ def _storage_url(value: Any) -> str:
     if not re.match(r"^(memory|redis|rediss|redis\+unix)://", text):
         raise ValueError("unsupported storage")
     return text
+
+
+def _networks(value: Any) -> tuple[Network, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise TypeError("not a list")
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(_non_empty_str(item)))
+        except ValueError as exc:  # the library says why: not an address, host bits set…
+            raise _Explained(f"{exc}: write networks such as 10.0.0.0/8 or ::1/128") from exc
+    return tuple(networks)
 
 
 def _rate(value: Any) -> str:

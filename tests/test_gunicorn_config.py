@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import runpy
+from pathlib import Path
+from typing import Any
 
 import pytest
 from gunicorn.config import Config
@@ -49,3 +52,43 @@ def test_gunicorn_accepts_every_setting(monkeypatch: pytest.MonkeyPatch) -> None
     assert config.workers == os.cpu_count()
     assert config.max_requests == 20000
     assert config.logger_class is Logger  # logging.format for gunicorn's own lines
+
+
+class _Master:
+    """What the hooks use of gunicorn's arbiter: its log."""
+
+    def __init__(self) -> None:
+        self.log = logging.getLogger("gunicorn.test")
+
+
+def test_the_metrics_folder_named_is_emptied_at_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_4242.db").write_bytes(b"a previous run")
+    (folder / "notes.txt").write_text("not ours")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    hooks: dict[str, Any] = settings(monkeypatch)
+    master = _Master()
+
+    hooks["on_starting"](master)
+    hooks["on_exit"](master)
+
+    assert sorted(path.name for path in folder.iterdir()) == ["notes.txt"]  # kept at exit
+
+
+def test_without_a_metrics_folder_a_new_one_lives_as_long_as_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # restored after the test
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    hooks: dict[str, Any] = settings(monkeypatch)
+    master = _Master()
+
+    hooks["on_starting"](master)
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert folder.is_dir() and not any(folder.iterdir())
+    hooks["on_exit"](master)
+
+    assert not folder.exists()

@@ -55,6 +55,8 @@ def test_defaults_are_those_of_the_spec(tmp_path: Path) -> None:
     assert settings.mail.sender == "oauthapp <no-reply@localhost>"
     assert settings.logging.format == "text"
     assert [str(net) for net in settings.logging.trusted_proxies] == ["127.0.0.0/8", "::1/128"]
+    assert settings.metrics.enabled is True
+    assert [str(network) for network in settings.metrics.allow_from] == ["127.0.0.0/8", "::1/128"]
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
@@ -204,6 +206,11 @@ def test_environment_overrides_database_and_redis_urls(tmp_path: Path) -> None:
         ({"logging": {"trusted_proxies": ["proxy.example"]}}, "logging.trusted_proxies"),
         ({"logging": {"trusted_proxies": [10]}}, "logging.trusted_proxies"),
         ({"logging": {"level": "debug"}}, "logging.level"),
+        ({"metrics": {"enabled": "yes"}}, "metrics.enabled"),
+        ({"metrics": {"allow_from": ["10.0.0.1/8"]}}, "metrics.allow_from"),
+        ({"metrics": {"allow_from": ["localhost"]}}, "metrics.allow_from"),
+        ({"metrics": {"allow_from": [10]}}, "metrics.allow_from"),
+        ({"metrics": {"allow_from": {"ip": "::1"}}}, "metrics.allow_from"),
     ],
 )  # fmt: skip
 def test_an_invalid_value_is_refused_naming_its_key(tmp_path: Path, data: object, key: str) -> None:

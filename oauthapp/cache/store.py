@@ -36,6 +36,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self.invalidations = 0
+        self.counts: dict[str, list[int]] = {}  # per area: [hits, misses] (read by metrics)
 
     def current(self) -> Generation | None:
         """The generation entries may be used under now, or None to bypass the cache."""
@@ -58,16 +59,29 @@ class Cache:
     def get(self, area: str, key: Any, load: Callable[[], T]) -> T:
         """The entry for KEY, or LOAD()'s result, kept if nothing changed while it ran."""
         generation = self.current()
-        if generation is None:
+        if generation is None:  # the cache cannot vouch for anything: a miss, as far as counted
+            self.count(area, hit=False)
             return load()
         found = self._areas.get(area, {}).get(key, MISSING)
         if found is not MISSING:
-            self.hits += 1
+            self.count(area, hit=True)
             return found  # type: ignore[no-any-return]
-        self.misses += 1
+        self.count(area, hit=False)
         value = load()
         self.put(area, key, value, generation)
         return value
+
+    def count(self, area: str, hit: bool) -> None:
+        """Count a lookup of AREA that found its entry (HIT) or had to ask the database."""
+        tally = self.counts.get(area)
+        if tally is None:
+            tally = self.counts.setdefault(area, [0, 0])
+        if hit:
+            self.hits += 1
+            tally[0] += 1
+        else:
+            self.misses += 1
+            tally[1] += 1
 
     def entry(self, area: str, key: Any, generation: Generation | None) -> Any:
         """The entry for KEY under GENERATION (from current()), or MISSING."""

@@ -13,7 +13,7 @@ import threading
 
 _STYLE = re.compile(r"\x1b\[[0-9;]*m")  # the terminal colours werkzeug gives by status
 _QUERY = re.compile(r"\?\S*")
-_PROBE = re.compile(r"^\S* /health/(live|ready) ")
+_PROBE = re.compile(r"^\S* /(health/live|health/ready|metrics) ")
 _answered = threading.local()
 
 

@@ -19,7 +19,7 @@ from oauthapp.logs.context import CLIENT_ID, HEADER, REQUEST_ID, RequestFields
 from oauthapp.logs.formats import JsonFormatter, formatter
 from oauthapp.settings import SettingsError, load_settings
 
-PROBES = ("/health/live", "/health/ready")
+PROBES = ("/health/live", "/health/ready", "/metrics")  # polled, so logged only at DEBUG
 
 
 def configured_format() -> str:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
+from oauthapp import metrics
 from oauthapp.exceptions import NotFound
 from oauthapp.extensions import db
 from oauthapp.models import OutboxMessage, OutboxStatus, utcnow
@@ -141,6 +142,7 @@ def _record_failure(message: OutboxMessage, failure: DeliveryFailed) -> OutboxSt
         message.next_attempt_at = utcnow() + backoff(message.attempts)
     message.claimed_at = None
     db.session.commit()
+    metrics.delivery_failed(message.status)
     log.warning(
         "mail %s to %s not sent (attempt %s, now %s): %s",
         message.id, message.recipient, message.attempts, message.status, message.last_error,

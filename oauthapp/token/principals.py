@@ -170,9 +170,9 @@ def _standing(client_id: str, account_id: int, jti: str) -> tuple[tuple[Any, ...
     standing = store.entry("standing", key, generation)
     revoked = store.entry("revoked", jti, generation) if jti else False
     if standing is not MISSING and revoked is not MISSING:
-        store.hits += 1
+        store.count("standing", hit=True)
         return standing, revoked
-    store.misses += 1
+    store.count("standing", hit=False)
     # Past the ORM, and outside a transaction when the request has none: plain rows will do.
     with lookup_connection() as connection:
         parameters = {"jti": jti, "client_id": client_id, "account_id": account_id}

@@ -31,10 +31,10 @@ def verify(
     if found is not MISSING:
         claims, kid = found
         if _still_good(ring, claims, kid, expected_audience):
-            store.hits += 1
+            store.count(AREA, hit=True)
             return dict(claims)
     claims = access_tokens.verify(ring, token, issuer=issuer, expected_audience=expected_audience)
-    store.misses += 1
+    store.count(AREA, hit=False)
     kid = access_tokens.key_id(token)
     store.put(AREA, key, (dict(claims), kid), generation)
     return claims

@@ -92,11 +92,11 @@ def test_the_json_access_line_holds_the_request_fields(logger_for: Any, tmp_path
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
-def test_health_probes_are_not_logged_at_info(
+def test_health_probes_and_scrapes_are_not_logged_at_info(
     logger_for: Any, tmp_path: Path, log_format: str
 ) -> None:
     logger = logger_for(log_format)
-    for path in ("/health/live", "/health/ready"):
+    for path in ("/health/live", "/health/ready", "/metrics"):
         logger.access(RESPONSE, REQUEST, {**ENVIRON, "PATH_INFO": path}, timedelta(0))
     assert written(tmp_path, "access.log") == []
 

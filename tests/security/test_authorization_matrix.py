@@ -128,6 +128,9 @@ ROUTES = [
     # Probes for load balancers: open to all, and saying nothing secret (tests/test_health.py).
     Route("/health/live", everyone(OK), NO_POST),
     Route("/health/ready", everyone(OK), NO_POST),
+    # Open to the networks of metrics.allow_from (loopback here), whoever is logged in
+    # (tests/metrics/test_access.py).
+    Route("/metrics", everyone(OK), NO_POST),
     Route("/static/<path:filename>", everyone(OK), NO_POST, path="/static/css/app.css"),
     Route("/.well-known/jwks.json", everyone(OK), NO_POST),
     Route("/.well-known/oauth-authorization-server", everyone(OK), NO_POST),
