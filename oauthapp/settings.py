@@ -155,13 +155,10 @@ class LoggingSettings:
     trusted_proxies: tuple[IPNetwork, ...]  # peers whose X-Request-ID is kept
 
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
 @dataclass(frozen=True)
 class MetricsSettings:
     enabled: bool  # false: nothing is recorded and /metrics answers 404
-    allow_from: tuple[Network, ...]  # the addresses that may read /metrics
+    allow_from: tuple[IPNetwork, ...]  # the addresses that may read /metrics
 
 
 @dataclass(frozen=True)
@@ -445,7 +442,9 @@ class _Parser:
         return MetricsSettings(
             enabled=self.get("metrics.enabled", _bool, "must be true or false"),
             allow_from=self.get(
-                "metrics.allow_from", _networks, 'must be a list of networks such as "10.0.0.0/8"'
+                "metrics.allow_from",
+                _ip_networks,
+                'must be a list of addresses or networks, such as ["10.0.0.0/8", "::1"]',
             ),
         )
 
@@ -576,19 +575,6 @@ def _storage_url(value: Any) -> str:
     if not re.match(r"^(memory|redis|rediss|redis\+unix)://", text):
         raise ValueError("unsupported storage")
     return text
-
-
-def _networks(value: Any) -> tuple[Network, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list):
-        raise TypeError("not a list")
-    networks = []
-    for item in items:
-        try:
-            networks.append(ipaddress.ip_network(_non_empty_str(item)))
-        except ValueError as exc:  # the library says why: not an address, host bits set…
-            raise _Explained(f"{exc}: write networks such as 10.0.0.0/8 or ::1/128") from exc
-    return tuple(networks)
 
 
 def _rate(value: Any) -> str:

@@ -45,9 +45,11 @@ def config(tmp_path: Path, text: str) -> dict[str, str]:
             "logging:\n  trusted_proxies: [10.0.0.1/8]\n",
             "invalid value for 'logging.trusted_proxies': 10.0.0.1/8 has host bits set: "
             "write an address or a network such as 10.0.0.0/8 (got ['10.0.0.1/8'])",
+        ),
+        (
             'metrics:\n  allow_from: ["10.0.0.1/8"]\n',
             "invalid value for 'metrics.allow_from': 10.0.0.1/8 has host bits set: "
-            "write networks such as 10.0.0.0/8 or ::1/128",
+            "write an address or a network such as 10.0.0.0/8 (got ['10.0.0.1/8'])",
         ),
         ("database:\n  url: [\n", "not valid YAML at line 3, column 1: expected the node content"),
         ("database:\n\turl: x\n", "not valid YAML at line 2, column 1: found character '\\t'"),

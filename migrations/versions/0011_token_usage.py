@@ -1,7 +1,7 @@
 """token usage: tokens issued and requests refused per application and hour
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 20:15:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 20:15:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 
 from oauthapp import get_settings
 from oauthapp.metrics import enabled
-from oauthapp.settings import Network
+from oauthapp.settings import IPNetwork
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -28,7 +28,7 @@ def metrics() -> Response:
     return response
 
 
-def allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
+def allowed(address: str | None, networks: tuple[IPNetwork, ...]) -> bool:
     """Whether ADDRESS (the client's, or the trusted proxy's client's) is in one of NETWORKS."""
     try:
         ip = ipaddress.ip_address(address or "")
