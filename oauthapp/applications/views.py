@@ -32,6 +32,7 @@ from oauthapp.applications.consents import authorized_users
 from oauthapp.applications.creation import CreationChoices, creation_choices, offered_owners
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
+from oauthapp.applications.origins import Origin, origin_of
 from oauthapp.applications.owners import (
     OwnerPage,
     clean_search_text,
@@ -112,6 +113,7 @@ def create(kind: str) -> Response | str:
     if not choices.organizations:
         abort(404 if preset else 403)
     search = clean_search_text(request.args.get("owner_q"))
+    origin = origin_of(current_access(), request.values.get("next"))
     form = prepared_form(choices)
     owner_page = prepared_owners(form, choices, search)
     key_status = keys().status()
@@ -123,7 +125,7 @@ def create(kind: str) -> Response | str:
         if not key_status.available:
             form.form_errors.append(KEYS_MISSING_WARNING)
         else:
-            created = create_from(form, choices)
+            created = create_from(form, choices, origin)
             if created is not None:
                 return created
     with_form_token(form)
@@ -136,6 +138,7 @@ def create(kind: str) -> Response | str:
         kind=choices.kind,
         title=KIND_TITLES[choices.kind],
         key_status=key_status,
+        origin=origin,
     )
 
 
@@ -207,8 +210,11 @@ def prepared_owners(form: ApplicationForm, choices: CreationChoices, search: str
     return page
 
 
-def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | None:
-    """Create the application and redirect to its one-time page; None after a form error.
+def create_from(
+    form: ApplicationForm, choices: CreationChoices, origin: Origin | None = None
+) -> Response | None:
+    """Create the application and redirect to its one-time page (whose Done returns to ORIGIN,
+    if the form was opened from an account page); None after a form error.
 
     The form token is claimed first: the same form sent twice creates one application.
     """
@@ -240,7 +246,8 @@ def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | N
         (field.errors if field is not None else form.form_errors).append(error.message)
         return None
     flash(CREATED, "success")
-    return one_time_redirect(once.complete(claimed, new.application, new.client_secret))
+    page_id = once.complete(claimed, new.application, new.client_secret)
+    return one_time_redirect(page_id, origin)
 
 
 def with_form_token(form: ApplicationForm) -> None:
@@ -266,9 +273,10 @@ def already_submitted(earlier: FormSubmission | None) -> Response:
     return nothing_again(application, once.ALREADY_SUBMITTED, "submitted", status=409)
 
 
-def one_time_redirect(page_id: int) -> Response:
+def one_time_redirect(page_id: int, origin: Origin | None = None) -> Response:
     """POST -> 303 -> GET: a reload of the page that follows never sends the form again."""
-    return redirect(url_for(".one_time", page_id=page_id), code=303)
+    back = origin.path if origin is not None else None
+    return redirect(url_for(".one_time", page_id=page_id, next=back), code=303)
 
 
 @blueprint.get("/admin/oauth2/credentials/<int(max=2147483647):page_id>")
@@ -283,10 +291,11 @@ def one_time(page_id: int) -> Response:
         else None
     )
     page = once.take_page(page_id, current_user.id) if application is not None else None
+    origin = origin_of(current_access(), request.args.get("next"))
     if application is None or page is None:
-        return nothing_again(application, once.NO_LONGER_SHOWN, "shown")
+        return nothing_again(application, once.NO_LONGER_SHOWN, "shown", origin=origin)
     token = temporary_access_token(application) if submission.action == once.CREATE else None
-    return secret_page(application, page.secret, token)
+    return secret_page(application, page.secret, token, origin)
 
 
 @blueprint.get("/admin/oauth2/<int(max=2147483647):application_id>")
