@@ -182,15 +182,25 @@ def changed_rows(form: ApplicationForm | EditForm) -> bool:
 
 
 def prepared_form(choices: CreationChoices) -> ApplicationForm:
-    """The form with its organizations; on a GET, the organization a search was made in."""
+    """The form with its organizations; on a GET, the organization a search was made in.
+
+    An organization where nobody may own an application carries why (data-no-owner), which
+    the Users field shows while it is chosen (the first one, as a browser shows, until then).
+    """
     only = str(choices.organizations[0].id) if len(choices.organizations) == 1 else None
     form = ApplicationForm(organization=only)
+    without = choices.without_owners()
     form.organization.choices = [
-        SelectChoice(str(org.id), org.name) for org in choices.organizations
+        SelectChoice(
+            str(org.id), org.name, {"data-no-owner": without[org.id]} if org.id in without else {}
+        )
+        for org in choices.organizations
     ]
     searched_in = choices.organization(positive_int(request.args.get("organization")))
     if request.method == "GET" and searched_in is not None:
         form.organization.data = str(searched_in.id)
+    shown = choices.organization(form.organization_id()) or choices.organizations[0]
+    form.no_owner, form.owner_missing = without.get(shown.id), choices.owner_missing()
     if choices.preset_owner is not None:
         form.grant.choices = [SelectChoice(Grant.CLIENT_CREDENTIALS.value, "Client Credentials")]
         form.grant.data = "client_credentials"
