@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from oauthapp.accounts.people import find_customer, find_user
@@ -46,9 +46,12 @@ def origin_of(access: Access, target: str | None) -> Origin | None:
     path = safe_next(target)
     if path is None:
         return None
+    route = urlsplit(path).path
+    if request.script_root and route.startswith(request.script_root + "/"):
+        route = route[len(request.script_root) :]  # served under a prefix: url_for's paths
     try:
         adapter = current_app.url_map.bind("localhost")
-        endpoint, args = adapter.match(urlsplit(path).path, method="GET")
+        endpoint, args = adapter.match(route, method="GET")
     except HTTPException:  # no such page, or a redirect to another address
         return None
     if endpoint == "accounts.profile":

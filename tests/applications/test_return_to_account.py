@@ -216,3 +216,21 @@ def test_a_user_role_viewer_sees_actions_only_on_its_own_applications(
     page = text(logged_in(app, "bob"), "/admin/profile")
     assert 'aria-label="More Options for Bob CC"' in page
     assert "Alice CC" not in page
+
+
+def test_under_a_path_prefix_the_way_back_keeps_the_prefix(app: Flask, world: World) -> None:
+    client, base = logged_in(app, "alice"), "http://localhost/office/"
+    page = client.get(f"/admin/users/{world.bob}", base_url=base).get_data(as_text=True)
+    add_url = add_url_on(page)
+    assert add_url.startswith("/office/admin/oauth2/create?")
+    form_page = client.get(add_url.removeprefix("/office"), base_url=base).get_data(as_text=True)
+    assert f'<input type="hidden" name="next" value="/office/admin/users/{world.bob}">' in form_page
+    assert f'<a class="button" href="/office/admin/users/{world.bob}">Cancel</a>' in form_page
+
+    carried = f"{CREATE}?owner={world.bob}&next=/office/admin/users/{world.bob}"  # as POSTed
+    again = client.get(carried, base_url=base).get_data(as_text=True)
+    assert f'<input type="hidden" name="next" value="/office/admin/users/{world.bob}">' in again
+
+    origin = "/office/admin/users/99999"  # a prefix does not make an unknown page acceptable
+    form_page = client.get(f"{CREATE}?owner={world.bob}&next={origin}", base_url=base)
+    assert 'name="next"' not in form_page.get_data(as_text=True)
