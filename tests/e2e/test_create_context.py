@@ -38,7 +38,7 @@ def breadcrumbs(page: Page) -> Locator:
 
 def ending_with(*steps: str) -> re.Pattern[str]:
     """Breadcrumbs whose last steps are STEPS."""
-    separator = r"\s*\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}\s*"
+    separator = r"\s*" + "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}" + r"\s*"  # for JS too
     return re.compile(separator.join(re.escape(step) for step in steps) + r"\s*$")
 
 
