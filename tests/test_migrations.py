@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, inspect, select, text
 
 from oauthapp import create_app
 from oauthapp.extensions import db
-from oauthapp.models import Grant, RefreshToken, utcnow
+from oauthapp.models import Grant, OutboxMessage, RefreshToken, utcnow
 from oauthapp.models.base import UTCDateTime, include_object
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_application
@@ -86,6 +86,33 @@ def assert_families_get_their_beginning(app: Flask) -> None:
     assert began == {token_hash: oldest[family] for token_hash, (family, _) in ages.items()}
 
 
+_OLD_MESSAGE = text(
+    "INSERT INTO mail_outbox (event, template, locale, recipient, subject, body_text, body_html,"
+    " status, attempts, last_error, render_error, created_at, next_attempt_at, application_id)"
+    " VALUES ('oauth_application_created', 'user_oauth_application_created', 'en', :to, 's',"
+    " 't', '', 'sent', 1, '', '', :at, :at, :application)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+def assert_outbox_rows_get_their_application_name(app: Flask) -> None:
+    """0012 gives each stored message the name of its application; none without one."""
+    with app.app_context():
+        upgrade(revision="0010")
+        application, _ = make_application(name="Nightly export", grant=Grant.PASSWORD)
+        for recipient, application_id in (
+            ("a@example.com", application.id),
+            ("b@example.com", None),
+        ):
+            db.session.execute(
+                _OLD_MESSAGE, {"to": recipient, "at": utcnow(), "application": application_id}
+            )
+        db.session.commit()
+        upgrade()
+        stored = select(OutboxMessage.recipient, OutboxMessage.application_name)
+        names = {recipient: name for recipient, name in db.session.execute(stored)}
+    assert names == {"a@example.com": "Nightly export", "b@example.com": None}
+
+
 def test_sqlite_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
     app = build(tmp_path, f"sqlite:///{tmp_path / 'fresh.sqlite'}")
     assert_round_trip(app)
@@ -93,6 +120,12 @@ def test_sqlite_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
 
 def test_sqlite_0008_gives_stored_families_their_beginning(tmp_path: Path) -> None:
     assert_families_get_their_beginning(build(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite'}"))
+
+
+def test_sqlite_0012_names_the_application_of_stored_mail(tmp_path: Path) -> None:
+    assert_outbox_rows_get_their_application_name(
+        build(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite'}")
+    )
 
 
 def test_indexes_serve_the_token_endpoint_and_grid_lookups(tmp_path: Path) -> None:
@@ -150,5 +183,17 @@ def test_postgresql_0008_gives_stored_families_their_beginning(
     url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{scratch_schema}"
     app = build(tmp_path, url)
     assert_families_get_their_beginning(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs OAUTHAPP_TEST_DATABASE_URL (PostgreSQL)")
+def test_postgresql_0012_names_the_application_of_stored_mail(
+    tmp_path: Path, scratch_schema: str
+) -> None:
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{scratch_schema}"
+    app = build(tmp_path, url)
+    assert_outbox_rows_get_their_application_name(app)
     with app.app_context():
         db.engine.dispose()

@@ -180,7 +180,9 @@ def _user_page(
 ) -> str:
     add_url = None
     if may_add_for(access, account):
-        add_url = url_for("applications.create", kind=Kind.BACKOFFICE.value, owner=account.id)
+        add_url = url_for(
+            "applications.create", kind=Kind.BACKOFFICE.value, owner=account.id, next=request.path
+        )
     return render_template(
         "accounts/user.html",
         title=title,
@@ -214,7 +216,9 @@ def customer_user(customer_id: int) -> str:
         abort(404)
     add_url = None
     if may_add_for(access, customer):
-        add_url = url_for("applications.create", kind=Kind.STOREFRONT.value, owner=customer.id)
+        add_url = url_for(
+            "applications.create", kind=Kind.STOREFRONT.value, owner=customer.id, next=request.path
+        )
     return render_template(
         "accounts/customer_user.html",
         customer=customer,

@@ -5,15 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oauthapp.applications.access import Access, creatable_organizations
+from oauthapp.applications.filters import GRANT_LABELS
 from oauthapp.applications.owners import (
     FORM_OPTIONS,
     OwnerChoice,
     OwnerPage,
     OwnerScope,
     find_owner,
+    organizations_without_owners,
     search_owners,
 )
-from oauthapp.models import CustomerUser, Kind, Organization, User
+from oauthapp.models import CustomerUser, Grant, Kind, Organization, User
+
+OWNER_NOUNS = {Kind.BACKOFFICE: "user", Kind.STOREFRONT: "customer user"}
+OWNER_COMMANDS = {Kind.BACKOFFICE: "users create", Kind.STOREFRONT: "customers create"}
 
 
 @dataclass
@@ -46,6 +51,35 @@ class CreationChoices:
     def owner(self, owner_id: int | None) -> User | CustomerUser | None:
         found = self.owner_choice(owner_id)
         return found.account if found else None
+
+    def owner_missing(self) -> str:
+        """What the Users field asks for when it is left on "Choose …": one account."""
+        return f"Choose the {OWNER_NOUNS[self.kind]} who will own the application."
+
+    def without_owners(self) -> dict[int, str]:
+        """For each offered organization where nobody may own an application: why, and what to
+        do instead. Empty with a preset owner."""
+        if self.preset_owner is not None:
+            return {}
+        unowned = set(organizations_without_owners(self.scope()))
+        return {org.id: self._why_nobody(org) for org in self.organizations if org.id in unowned}
+
+    def _why_nobody(self, organization: Organization) -> str:
+        others = " or ".join(
+            label for grant, label in GRANT_LABELS.items() if grant != Grant.CLIENT_CREDENTIALS
+        )
+        instead = f"choose the {others} grant, which needs no owner"
+        if not self.access.administers(organization.id):
+            return (
+                "You may create Client Credentials applications only for yourself, and you are "
+                f"not a member of {organization.name}: {instead}, or ask an administrator."
+            )
+        noun = OWNER_NOUNS[self.kind]
+        return (
+            f"{organization.name} has no {noun}s yet, so nobody can own a Client Credentials "
+            f"application there. Add a {noun} to {organization.name} first (an operator runs "
+            f"flask --app app {OWNER_COMMANDS[self.kind]}), or {instead}."
+        )
 
 
 def creation_choices(access: Access, kind: Kind, preset_owner_id: int | None) -> CreationChoices:

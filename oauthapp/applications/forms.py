@@ -112,7 +112,12 @@ class AuthorizationCodeFields:
 
 
 class ApplicationForm(Form, AuthorizationCodeFields):
-    """Create an application. Organization and owner choices are set by the view."""
+    """Create an application. Organization and owner choices are set by the view, and so are
+    owner_missing (what to ask for when no owner is chosen) and no_owner (why nobody may own an
+    application in the chosen organization, if so)."""
+
+    owner_missing = BLANK
+    no_owner: str | None = None
 
     organization = SelectField("Organization", choices=[])
     name = StringField("Application Name", validators=NAME_VALIDATORS)
@@ -136,7 +141,7 @@ class ApplicationForm(Form, AuthorizationCodeFields):
             field.data = ""  # password applications have no owner
             return
         if not field.data:
-            raise ValidationError(BLANK)
+            raise ValidationError(self.no_owner or self.owner_missing)
         if field.data not in {choice.value for choice in field.choices or []}:
             raise ValidationError("Choose one of the listed users.")
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 
 from oauthapp.applications.access import Access
 from oauthapp.extensions import db
-from oauthapp.models import CustomerUser, Kind, User, UserRole
+from oauthapp.models import CustomerUser, Kind, Organization, User, UserRole
 from oauthapp.querystring import matching, positive_int
 
 MAX_SEARCH_LENGTH = 255
@@ -82,12 +82,12 @@ class OwnerScope:
     kind: Kind
     organization_ids: tuple[int, ...]
 
-    def _administered(self) -> list[int]:
+    def administered(self) -> list[int]:
         return [org for org in self.organization_ids if self.access.administers(org)]
 
     def condition(self) -> ColumnElement[bool]:
         """A WHERE clause for the accounts the viewer may pick (User or CustomerUser rows)."""
-        administered = self._administered()
+        administered = self.administered()
         if self.kind == Kind.STOREFRONT:
             return CustomerUser.organization_id.in_(administered) if administered else false()
         others = [org for org in self.organization_ids if org not in administered]
@@ -175,6 +175,28 @@ def _page(
     )
     rows = [(account, total) for account, total in db.session.execute(statement)]
     return cast("list[tuple[User | CustomerUser, int]]", rows)
+
+
+def organizations_without_owners(scope: OwnerScope) -> list[int]:
+    """The scope's organizations where nobody may own a new application (one query at most).
+
+    Where the viewer is an ADMINISTRATOR, an organization without a member (a customer user,
+    for storefront applications); where it is a USER, one it does not belong to itself.
+    """
+    administered = scope.administered()
+    found = {org for org in scope.organization_ids if org in scope.access.roles}
+    found.difference_update(administered)
+    if administered:
+        member_of = (
+            CustomerUser.organization_id
+            if scope.kind == Kind.STOREFRONT
+            else UserRole.organization_id
+        )
+        query = select(Organization.id).where(
+            Organization.id.in_(administered), exists().where(member_of == Organization.id)
+        )
+        found.update(db.session.scalars(query))
+    return [org for org in scope.organization_ids if org not in found]
 
 
 def find_owner(scope: OwnerScope, owner_id: int | None) -> OwnerChoice | None:

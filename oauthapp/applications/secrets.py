@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import make_response, render_template
 from werkzeug.wrappers import Response
 
+from oauthapp.applications.origins import Origin
 from oauthapp.models import Kind, OAuthApplication
 from oauthapp.token.access_tokens import IssuedToken
 
@@ -24,11 +25,15 @@ EXPLANATIONS = {
 
 
 def secret_page(
-    application: OAuthApplication, secret: str | None, token: IssuedToken | None = None
+    application: OAuthApplication,
+    secret: str | None,
+    token: IssuedToken | None = None,
+    origin: Origin | None = None,
 ) -> Response:
     """The page that shows a new client secret once; no cache or history may keep it.
 
-    A public client (secret None) has no secret: the page shows its client id only.
+    A public client (secret None) has no secret: the page shows its client id only. Done leads
+    to ORIGIN, the account page the application was added from, else to the application.
     """
     return _no_store(
         render_template(
@@ -38,12 +43,17 @@ def secret_page(
             secret=secret,
             token=token,
             notice=NOTICE,
+            origin=origin,
         )
     )
 
 
 def nothing_again(
-    application: OAuthApplication | None, message: str, reason: str, status: int = 200
+    application: OAuthApplication | None,
+    message: str,
+    reason: str,
+    status: int = 200,
+    origin: Origin | None = None,
 ) -> Response:
     """What a replayed form or a second look at a one-time page gets: MESSAGE and a way on.
 
@@ -59,6 +69,7 @@ def nothing_again(
             title=TITLES[kind],
             message=message,
             explanation=EXPLANATIONS[reason],
+            origin=origin,
         )
     )
     response.status_code = status

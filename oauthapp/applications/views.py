@@ -32,6 +32,7 @@ from oauthapp.applications.consents import authorized_users
 from oauthapp.applications.creation import CreationChoices, creation_choices, offered_owners
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
+from oauthapp.applications.origins import Origin, origin_of
 from oauthapp.applications.owners import (
     OwnerPage,
     clean_search_text,
@@ -113,6 +114,7 @@ def create(kind: str) -> Response | str:
     if not choices.organizations:
         abort(404 if preset else 403)
     search = clean_search_text(request.args.get("owner_q"))
+    origin = origin_of(current_access(), request.values.get("next"))
     form = prepared_form(choices)
     owner_page = prepared_owners(form, choices, search)
     key_status = keys().status()
@@ -124,7 +126,7 @@ def create(kind: str) -> Response | str:
         if not key_status.available:
             form.form_errors.append(KEYS_MISSING_WARNING)
         else:
-            created = create_from(form, choices)
+            created = create_from(form, choices, origin)
             if created is not None:
                 return created
     with_form_token(form)
@@ -137,6 +139,7 @@ def create(kind: str) -> Response | str:
         kind=choices.kind,
         title=KIND_TITLES[choices.kind],
         key_status=key_status,
+        origin=origin,
     )
 
 
@@ -180,15 +183,25 @@ def changed_rows(form: ApplicationForm | EditForm) -> bool:
 
 
 def prepared_form(choices: CreationChoices) -> ApplicationForm:
-    """The form with its organizations; on a GET, the organization a search was made in."""
+    """The form with its organizations; on a GET, the organization a search was made in.
+
+    An organization where nobody may own an application carries why (data-no-owner), which
+    the Users field shows while it is chosen (the first one, as a browser shows, until then).
+    """
     only = str(choices.organizations[0].id) if len(choices.organizations) == 1 else None
     form = ApplicationForm(organization=only)
+    without = choices.without_owners()
     form.organization.choices = [
-        SelectChoice(str(org.id), org.name) for org in choices.organizations
+        SelectChoice(
+            str(org.id), org.name, {"data-no-owner": without[org.id]} if org.id in without else {}
+        )
+        for org in choices.organizations
     ]
     searched_in = choices.organization(positive_int(request.args.get("organization")))
     if request.method == "GET" and searched_in is not None:
         form.organization.data = str(searched_in.id)
+    shown = choices.organization(form.organization_id()) or choices.organizations[0]
+    form.no_owner, form.owner_missing = without.get(shown.id), choices.owner_missing()
     if choices.preset_owner is not None:
         form.grant.choices = [SelectChoice(Grant.CLIENT_CREDENTIALS.value, "Client Credentials")]
         form.grant.data = "client_credentials"
@@ -208,8 +221,11 @@ def prepared_owners(form: ApplicationForm, choices: CreationChoices, search: str
     return page
 
 
-def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | None:
-    """Create the application and redirect to its one-time page; None after a form error.
+def create_from(
+    form: ApplicationForm, choices: CreationChoices, origin: Origin | None = None
+) -> Response | None:
+    """Create the application and redirect to its one-time page (whose Done returns to ORIGIN,
+    if the form was opened from an account page); None after a form error.
 
     The form token is claimed first: the same form sent twice creates one application.
     """
@@ -241,7 +257,8 @@ def create_from(form: ApplicationForm, choices: CreationChoices) -> Response | N
         (field.errors if field is not None else form.form_errors).append(error.message)
         return None
     flash(CREATED, "success")
-    return one_time_redirect(once.complete(claimed, new.application, new.client_secret))
+    page_id = once.complete(claimed, new.application, new.client_secret)
+    return one_time_redirect(page_id, origin)
 
 
 def with_form_token(form: ApplicationForm) -> None:
@@ -267,9 +284,10 @@ def already_submitted(earlier: FormSubmission | None) -> Response:
     return nothing_again(application, once.ALREADY_SUBMITTED, "submitted", status=409)
 
 
-def one_time_redirect(page_id: int) -> Response:
+def one_time_redirect(page_id: int, origin: Origin | None = None) -> Response:
     """POST -> 303 -> GET: a reload of the page that follows never sends the form again."""
-    return redirect(url_for(".one_time", page_id=page_id), code=303)
+    back = origin.path if origin is not None else None
+    return redirect(url_for(".one_time", page_id=page_id, next=back), code=303)
 
 
 @blueprint.get("/admin/oauth2/credentials/<int(max=2147483647):page_id>")
@@ -284,10 +302,11 @@ def one_time(page_id: int) -> Response:
         else None
     )
     page = once.take_page(page_id, current_user.id) if application is not None else None
+    origin = origin_of(current_access(), request.args.get("next"))
     if application is None or page is None:
-        return nothing_again(application, once.NO_LONGER_SHOWN, "shown")
+        return nothing_again(application, once.NO_LONGER_SHOWN, "shown", origin=origin)
     token = temporary_access_token(application) if submission.action == once.CREATE else None
-    return secret_page(application, page.secret, token)
+    return secret_page(application, page.secret, token, origin)
 
 
 @blueprint.get("/admin/oauth2/<int(max=2147483647):application_id>")

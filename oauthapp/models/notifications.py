@@ -87,6 +87,8 @@ class OutboxMessage(Base):
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("oauth_applications.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # The application's name when the message was queued: still there once it is deleted.
+    application_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status} to {self.recipient!r}>"

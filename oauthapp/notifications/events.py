@@ -47,6 +47,7 @@ def application_created(application: OAuthApplication, actor: Actor = COMMAND_LI
             rendering.message,
             application.id,
             render_error=detail,
+            application_name=application.name,
         )
         for address in recipients
     ]

@@ -47,8 +47,13 @@ def queue(
     message: RenderedMessage,
     application_id: int | None = None,
     render_error: str = "",
+    application_name: str | None = None,
 ) -> OutboxMessage:
-    """Record a message in the current transaction; the caller's commit makes it real."""
+    """Record a message in the current transaction; the caller's commit makes it real.
+
+    The application's id and name say which application the message is about (the name
+    stays when the application is deleted).
+    """
     row = OutboxMessage(
         event=event,
         template=template,
@@ -63,6 +68,7 @@ def queue(
         render_error=render_error,
         next_attempt_at=utcnow(),
         application_id=application_id,
+        application_name=application_name,
     )
     db.session.add(row)
     return row

@@ -35,6 +35,17 @@
       });
     });
     updateOwnerOptions(form);
+    updateNoOwner(form);
+  }
+  // Why nobody may own an application in the organization chosen (its option's data-no-owner).
+  function updateNoOwner(form) {
+    var hint = form.querySelector("[data-owner-empty]");
+    var organization = form.querySelector("select[data-organization-select]");
+    if (!hint || !organization) { return; }
+    var chosen = organization.options[organization.selectedIndex];
+    var why = chosen ? chosen.getAttribute("data-no-owner") || "" : "";
+    if (hint.textContent !== why) { hint.textContent = why; }
+    hint.hidden = !why;
   }
   function updateOwnerOptions(form) {
     var select = form.querySelector("#owner-field select");

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Flask
 
 from oauthapp.accounts.service import get_customer_user, get_organization, get_user, set_enabled
@@ -14,7 +16,8 @@ ADD = "Add Application"
 
 
 def add_link(customer_id: int) -> str:
-    href = f"/admin/oauth2/frontend/create?owner={customer_id}"
+    back = quote(f"/admin/customer-users/{customer_id}", safe="/")
+    href = f"/admin/oauth2/frontend/create?owner={customer_id}&amp;next={back}"
     return f'<a class="button primary" href="{href}">{ADD}</a>'
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -29,8 +30,11 @@ PUBLIC_PATHS = (
 )
 
 
-def add_link(user_id: int) -> str:
-    return f'<a class="button primary" href="/admin/oauth2/create?owner={user_id}">{ADD}</a>'
+def add_link(user_id: int, back: str = "") -> str:
+    """The Add Application link of a user page: that owner, and back to that page (BACK)."""
+    back = quote(back or f"/admin/users/{user_id}", safe="/")
+    href = f"/admin/oauth2/create?owner={user_id}&amp;next={back}"
+    return f'<a class="button primary" href="{href}">{ADD}</a>'
 
 
 def make_acme_users(app: Flask, count: int) -> None:
@@ -276,7 +280,7 @@ def test_a_user_role_viewer_may_add_an_application_on_its_own_my_user_page(
     app: Flask, people: People
 ) -> None:
     html = logged_in(app, "bob").get("/admin/profile").get_data(as_text=True)
-    assert add_link(people.bob) in html
+    assert add_link(people.bob, "/admin/profile") in html
 
 
 def test_the_add_link_leads_to_the_create_form_for_that_owner(app: Flask, people: People) -> None:

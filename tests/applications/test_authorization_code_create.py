@@ -59,7 +59,10 @@ def test_the_form_has_one_empty_redirect_row_and_the_two_switches_with_their_def
     app: Flask, world: World
 ) -> None:
     page = page_of(logged_in(app, "alice").get(CREATE))
-    assert "<legend>Redirect URLs</legend>" in page
+    assert (
+        '<legend>Redirect URLs<span class="required-mark" aria-hidden="true"> *</span></legend>'
+        in page
+    )
     assert redirect_rows(page) == [("", [])]
     assert '<label for="confidential">Confidential Client</label>' in page
     assert '<label for="skip_consent">Skip User Consent</label>' in page

@@ -30,6 +30,7 @@ DUPLICATE = "An application with this name already exists for this organization 
 NOT_LISTED = "Choose one of the listed users."
 NOT_A_MEMBER = "The owner does not belong to the selected organization."
 NOT_A_CHOICE = "Not a valid choice."
+MARK = '<span class="required-mark" aria-hidden="true"> *</span>'  # a required field's
 WORLD_SIZE = 6  # the applications of the world fixture
 
 
@@ -126,16 +127,16 @@ def test_the_form_has_name_active_grants_users_and_create(app: Flask, world: Wor
     page = page_of(response)
 
     assert response.status_code == 200
-    assert '<label for="name">Application Name</label>' in page
+    assert f'<label for="name">Application Name{MARK}</label>' in page
     assert '<label for="active">Active</label>' in page
     assert re.search(r'<input checked id="active" name="active" type="checkbox"', page)
-    assert "<legend>Grants</legend>" in page
+    assert f"<legend>Grants{MARK}</legend>" in page
     assert grant_choices(page) == [
         ("authorization_code", "Authorization Code"),
         ("client_credentials", "Client Credentials"),
         ("password", "Password"),
     ]
-    assert '<label for="owner">Users</label>' in page
+    assert f'<label for="owner">Users{MARK}</label>' in page
     assert re.search(r'<input [^>]*type="submit" value="Create">', page)
 
 
@@ -151,7 +152,7 @@ def test_a_user_of_one_organization_is_not_asked_for_the_organization(
 def test_a_user_who_sees_every_organization_chooses_among_them(app: Flask, world: World) -> None:
     page = page_of(logged_in(app, "root").get(CREATE))
 
-    assert '<label for="organization">Organization</label>' in page
+    assert f'<label for="organization">Organization{MARK}</label>' in page
     select = re.search(r'<select[^>]*name="organization"[^>]*>(.*?)</select>', page, re.DOTALL)
     assert select
     options = re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>', select.group(1))
@@ -395,7 +396,7 @@ def test_client_credentials_without_an_owner_are_refused_next_to_the_users_field
     response = post_form(logged_in(app, "alice"), CREATE, form_of(world, owner=""))
 
     page = assert_refused(app, response)
-    assert field_errors(page, "owner") == [BLANK]
+    assert field_errors(page, "owner") == ["Choose the user who will own the application."]
     assert field_errors(page, "name") == []
 
 

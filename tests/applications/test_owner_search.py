@@ -215,7 +215,10 @@ def test_the_users_list_holds_the_first_fifty_and_says_how_many_there_are(
     assert len(options) == 51 and options[0][0] == ""
     assert [label for _, label, _ in options[1:4]] == ["alice", "bob", "member00000"]
     assert search_status(page) == "The list shows the first 50 of 62 users. Search to find others."
-    assert '<label for="owner">Users</label>' in page
+    assert (
+        '<label for="owner">Users<span class="required-mark" aria-hidden="true"> *</span></label>'
+        in page
+    )
 
 
 def test_a_search_narrows_the_users_list(app: Flask, world: World) -> None:

@@ -109,6 +109,23 @@ def grid_with_menu_open(page: Page) -> None:
     page.get_by_label(f"More Options for {world.MOBILE_APP.name}").click()
 
 
+def customer_user_with_menu_open(page: Page) -> None:
+    account_page("/admin/customer-users", world.CUSTOMER)(page)
+    page.get_by_label(f"More Options for {world.CHECKOUT.name}").click()
+
+
+def outbox_message(page: Page) -> None:
+    """The first message of the outbox, unsent or sent (seeded applications have owners)."""
+    for status in ("unsent", "sent"):
+        page.goto(f"/admin/email/outbox?status={status}")
+        subjects = page.locator("main table tbody a[href*='/admin/email/outbox/']")
+        if subjects.count():
+            subjects.first.click()
+            expect(page.get_by_text("Recipient", exact=True)).to_be_visible()
+            return
+    raise AssertionError("the outbox holds no message")
+
+
 def top_menu_open(page: Page) -> None:
     page.goto("/admin/")
     page.get_by_role("navigation", name="Main").get_by_text("System", exact=True).click()
@@ -134,6 +151,7 @@ ADMIN_PAGES: dict[str, Visit] = {
     "user": account_page("/admin/users", world.OWNER),
     "customer users": goto("/admin/customer-users"),
     "customer user": account_page("/admin/customer-users", world.CUSTOMER),
+    "customer user, More Options open": customer_user_with_menu_open,
     "grid": goto("/admin/oauth2/"),
     "grid, More Options open": grid_with_menu_open,
     "grid, filtered to nothing": goto("/admin/oauth2/?name=nothing+is+called+this"),
@@ -156,6 +174,7 @@ ADMIN_PAGES: dict[str, Visit] = {
     "notification rules": goto("/admin/email/notification-rules"),
     "notification rule": first_rule,
     "outbox": goto("/admin/email/outbox"),
+    "outbox message": outbox_message,
     "log out": goto("/logout"),
     "not found": goto("/admin/oauth2/2147483647"),
 }
