@@ -140,6 +140,7 @@ def test_cleanup_prints_what_it_deleted(cli: FlaskCliRunner) -> None:
         "Deleted 2 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
         "Deleted 0 retired signing keys whose tokens have expired.\n"
+        "Deleted 0 expired idempotency keys.\n"
     )
 
 
@@ -182,6 +183,7 @@ def test_a_second_cleanup_finds_nothing_more(cli: FlaskCliRunner) -> None:
         "Deleted 0 applications whose owner no longer exists.\n"
         "Deleted 0 sent email messages older than 30 days.\n"
         "Deleted 0 retired signing keys whose tokens have expired.\n"
+        "Deleted 0 expired idempotency keys.\n"
     )
 
 
