@@ -20,7 +20,7 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from oauthapp import audit
-from oauthapp.applications import filters, once, service
+from oauthapp.applications import filters, once, scopes, service
 from oauthapp.applications.access import (
     Access,
     access_of,
@@ -38,6 +38,7 @@ from oauthapp.applications.owners import (
     parse_owner_query,
     search_owners,
 )
+from oauthapp.applications.scopes import MANAGE
 from oauthapp.applications.secrets import nothing_again, secret_page
 from oauthapp.audit import Actor
 from oauthapp.exceptions import ServiceError
@@ -301,6 +302,15 @@ def view(application_id: int) -> str:
         activity=audit.activity(application),
         event_labels=audit.LABELS,
         authorized_users=authorized_users(application),
+        may_grant_scopes=may_grant_scopes(application),
+        manage_scope=MANAGE,
+    )
+
+
+def may_grant_scopes(application: OAuthApplication) -> bool:
+    """Whether the logged-in user may grant scopes to the application."""
+    return scopes.may_have_scopes(application) and current_access().administers(
+        application.organization_id
     )
 
 
