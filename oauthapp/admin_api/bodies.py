@@ -7,6 +7,7 @@ turns the object into the form data a browser would have posted.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,9 +47,10 @@ def json_object(request: Request) -> dict[str, Any]:
     """The request's JSON object, or a 415 or 400 problem."""
     if request.mimetype != "application/json":
         raise Problem(415, NOT_JSON)
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, MALFORMED)
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
+        raise Problem(400, MALFORMED) from None
     if not isinstance(body, dict):
         raise Problem(400, NOT_OBJECT)
     return body

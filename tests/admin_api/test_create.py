@@ -182,6 +182,9 @@ def test_a_body_that_is_no_json_object_is_a_problem(app: Flask, alice_api: Api) 
     problem_of(alice_api.post("/applications", data="name=x"), 415)
     problem_of(alice_api.post("/applications", data="{", content_type="application/json"), 400)
     problem_of(alice_api.post("/applications", [1, 2]), 400)
+    deep = "[" * 100_000 + "]" * 100_000
+    problem_of(alice_api.post("/applications", data=deep, content_type="application/json"), 400)
+    problem_of(alice_api.post("/applications", data=b"\xff", content_type="application/json"), 400)
     assert count(app) == WORLD_SIZE
 
 
