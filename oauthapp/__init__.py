@@ -159,8 +159,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from oauthapp.accounts.views import blueprint as accounts
+    from oauthapp.admin_api.views import blueprint as admin_api
     from oauthapp.api.views import blueprint as api
-    from oauthapp.applications import actions  # noqa: F401 (routes on the applications blueprint)
+
+    # Routes on the applications blueprint:
+    from oauthapp.applications import actions, scope_views  # noqa: F401
     from oauthapp.applications.views import blueprint as applications
     from oauthapp.authorize import authorized  # noqa: F401 (routes on the authorize blueprint)
     from oauthapp.authorize.customer import blueprint as customer
@@ -179,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(authorize)
     app.register_blueprint(customer)
     app.register_blueprint(api)
+    app.register_blueprint(admin_api)
     app.register_blueprint(oidc)
     app.register_blueprint(health)
     app.register_blueprint(openapi)

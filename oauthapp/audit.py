@@ -33,6 +33,8 @@ LABELS = {
     "application_deactivated": "Deactivated",
     "application_deleted": "Deleted",
     "secret_regenerated": "Secret regenerated",
+    "scope_granted": "Scope granted",
+    "scope_revoked": "Scope revoked",
     "client_authentication_failed": "Client authentication failed",
     "client_throttled": "Too many failed authentications (429)",
     "email_template_failed": "Email template failed; built-in text sent",

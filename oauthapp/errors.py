@@ -7,9 +7,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from oauthapp.admin_api.problems import problem_response
 from oauthapp.extensions import db
 from oauthapp.oidc.paths import LOGGED_OUT_PATH, LOGOUT_PATH
 
+PROBLEM_PREFIX = "/api/admin/"  # the management API answers RFC 9457 problem details
 JSON_PREFIXES = ("/oauth2-token", "/oauth2/", "/api/", "/.well-known/")
 # The browser legs: pages, not JSON.
 BROWSER_PATHS = ("/oauth2-token/authorize", LOGOUT_PATH, LOGGED_OUT_PATH)
@@ -39,6 +41,8 @@ def init_app(app: Flask) -> None:
 
 
 def error_response(status: int, title: str, description: str) -> tuple[Response | str, int]:
+    if request.path.startswith(PROBLEM_PREFIX):
+        return problem_response(status, description), status
     if wants_json(request.path):
         error = "server_error" if status >= 500 else "invalid_request"
         response = jsonify(error=error, error_description=description)

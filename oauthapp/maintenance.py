@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete
 
 from oauthapp import get_settings
+from oauthapp.admin_api import idempotency
 from oauthapp.extensions import db
 from oauthapp.models import (
     AuthorizationCode,
@@ -31,11 +32,12 @@ class CleanupCounts:
     retired_keys: int = 0
     authorization_codes: int = 0
     usage_counts: int = 0
+    idempotency_keys: int = 0
 
 
 def cleanup(now: datetime | None = None) -> CleanupCounts:
-    """Delete expired tokens, codes and revocations, ownerless client-credentials apps, old mail
-    and usage counts."""
+    """Delete expired tokens, codes, revocations and idempotency keys, ownerless
+    client-credentials apps, old mail and usage counts."""
     now = now or utcnow()
     tokens = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at <= now))
     # A code past its lifetime is refused whatever its state; its tokens outlive it on their own.
@@ -61,6 +63,7 @@ def cleanup(now: datetime | None = None) -> CleanupCounts:
         authorization_codes=_count(codes),
         usage_counts=usage_counts,
         retired_keys=delete_retired(get_settings().oauth2_server.public_key, now.timestamp()),
+        idempotency_keys=idempotency.delete_expired(now),
     )
 
 

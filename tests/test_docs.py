@@ -33,7 +33,7 @@ from tests.server import flask_ok, free_port, serve, server_environ, site_config
 
 pytestmark = pytest.mark.xdist_group("docs")  # one demo server for the module
 BACKEND = "postgresql" if os.environ.get("OAUTHAPP_TEST_DATABASE_URL") else "sqlite"
-EXAMPLES_RUN = 17
+EXAMPLES_RUN = 23
 EXAMPLES_NOT_RUN = 16
 DEMO_APPLICATIONS = {  # what the examples name
     "Demo back-office integration",

@@ -20,7 +20,7 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from oauthapp import audit, get_settings
-from oauthapp.applications import filters, once, service
+from oauthapp.applications import filters, once, scopes, service
 from oauthapp.applications.access import (
     Access,
     access_of,
@@ -39,6 +39,7 @@ from oauthapp.applications.owners import (
     parse_owner_query,
     search_owners,
 )
+from oauthapp.applications.scopes import MANAGE
 from oauthapp.applications.secrets import nothing_again, secret_page
 from oauthapp.audit import Actor
 from oauthapp.exceptions import ServiceError
@@ -324,6 +325,15 @@ def view(application_id: int) -> str:
         usage=usage_series(application.id, span_named(request.args.get("usage"))),
         usage_spans=SPANS.values(),
         flush_interval=get_settings().usage_flush_interval,
+        may_grant_scopes=may_grant_scopes(application),
+        manage_scope=MANAGE,
+    )
+
+
+def may_grant_scopes(application: OAuthApplication) -> bool:
+    """Whether the logged-in user may grant scopes to the application."""
+    return scopes.may_have_scopes(application) and current_access().administers(
+        application.organization_id
     )
 
 

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from oauthapp import get_settings
 from oauthapp.accounts import service as accounts
+from oauthapp.applications import scopes
 from oauthapp.applications import service as applications
 from oauthapp.cache import announce as announce_change
 from oauthapp.cli.errors import reports_errors
@@ -180,6 +181,32 @@ def deactivate(client_id: str) -> None:
     click.echo(f"Deactivated application {client_id}.")
 
 
+@oauth.command("grant-scope")
+@click.argument("client_id")
+@click.argument("scope")
+@reports_errors
+def grant_scope(client_id: str, scope: str) -> None:
+    """Let a client-credentials application ask for SCOPE (applications:manage)."""
+    application = applications.get_by_client_id(client_id)
+    if scopes.grant_scope(application, scope):
+        click.echo(f"Granted {scope} to application {client_id}.")
+    else:
+        click.echo(f"Application {client_id} already has {scope}; nothing was changed.")
+
+
+@oauth.command("revoke-scope")
+@click.argument("client_id")
+@click.argument("scope")
+@reports_errors
+def revoke_scope(client_id: str, scope: str) -> None:
+    """Stop an application asking for SCOPE; its tokens lose what the scope allowed at once."""
+    application = applications.get_by_client_id(client_id)
+    if scopes.revoke_scope(application, scope):
+        click.echo(f"Revoked {scope} from application {client_id}.")
+    else:
+        click.echo(f"Application {client_id} does not have {scope}; nothing was changed.")
+
+
 @oauth.command("cleanup")
 def cleanup() -> None:
     """Delete expired tokens and revocations, ownerless applications, old mail and usage."""
@@ -191,3 +218,4 @@ def cleanup() -> None:
     click.echo(f"Deleted {counts.sent_messages} sent email messages older than 30 days.")
     click.echo(f"Deleted {counts.retired_keys} retired signing keys whose tokens have expired.")
     click.echo(f"Deleted {counts.usage_counts} hourly token usage counts older than 90 days.")
+    click.echo(f"Deleted {counts.idempotency_keys} expired idempotency keys.")

@@ -5,6 +5,7 @@ from oauthapp.models.applications import Grant, Kind, OAuthApplication, owner_ke
 from oauthapp.models.audit import SecurityEvent
 from oauthapp.models.authorization import AuthorizationCode, Consent
 from oauthapp.models.base import Base, utcnow
+from oauthapp.models.idempotency import IdempotencyKey
 from oauthapp.models.notifications import (
     EmailTemplate,
     NotificationRule,
@@ -23,6 +24,7 @@ __all__ = [
     "EmailTemplate",
     "FormSubmission",
     "Grant",
+    "IdempotencyKey",
     "Kind",
     "NotificationRule",
     "OAuthApplication",

@@ -52,6 +52,7 @@ class OAuthApplication(Base):
         Index("ix_oauth_applications_grid", "kind", "organization_id", "name"),
         Index("ix_oauth_applications_kind_active", "kind", "active"),
     )
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 (see granted_scopes)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(
@@ -78,6 +79,10 @@ class OAuthApplication(Base):
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     confidential: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     skip_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Client-credentials applications only: the scopes an administrator granted it, which its
+    # token requests may ask for (applications:manage opens the management API). Loaded only
+    # where scopes matter, and left to the database's default on insert.
+    granted_scopes: Mapped[list[str]] = mapped_column(JSON, server_default="[]", deferred=True)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship(lazy="joined")

@@ -34,6 +34,7 @@ _VIEW = (
         OAuthApplication.secret_hash,
         OAuthApplication.organization_id,
         OAuthApplication.last_used_at,
+        OAuthApplication.granted_scopes,
         Organization.enabled.label("organization_enabled"),
         User.id.label("user_id"),
         User.enabled.label("user_enabled"),
@@ -77,6 +78,7 @@ class ClientView:
     organization_enabled: bool
     owner: OwnerView | None
     last_used_at: datetime | None
+    granted_scopes: tuple[str, ...] = ()  # what its client-credentials requests may ask for
 
     @classmethod
     def of(cls, row: Any) -> ClientView:
@@ -104,6 +106,7 @@ class ClientView:
             organization_enabled=row.organization_enabled,
             owner=owner,
             last_used_at=row.last_used_at,
+            granted_scopes=tuple(row.granted_scopes or ()),
         )
 
 

@@ -72,13 +72,17 @@ class ClientCredentialsGrant(_ClientChecked, grants.ClientCredentialsGrant):
     CACHED_CLIENT = True  # nothing here needs more than the view: no query while it is fresh
 
     def validate_token_request(self) -> None:
-        self.authenticate_token_endpoint_client()
+        """Only the scopes an administrator granted the application may be asked for."""
+        client = clients.authenticate_view(self.request, "token", self.PUBLIC_CLIENTS)
+        self.request.client = client
+        self.server.validate_requested_scope(self.request.payload.scope, client.granted_scopes)
 
     def create_token_response(self) -> Response:
         application: ClientView = self.request.client
         owner = application.owner
         assert owner is not None  # clients.refusal() refuses ownerless applications
-        body = token_response(application, owner, with_refresh_token=False)
+        scope = " ".join(sorted(set((self.request.payload.scope or "").split(" ")) - {""}))
+        body = token_response(application, owner, with_refresh_token=False, scope=scope)
         return 200, body, self.TOKEN_RESPONSE_HEADER
 
 

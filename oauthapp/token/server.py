@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
@@ -109,10 +110,20 @@ class TokenServer(AuthorizationServer):
     ) -> Any:
         return clients.authenticate_view(request, endpoint)
 
-    def validate_requested_scope(self, scope: str | None) -> None:
-        if scope:
+    def validate_requested_scope(self, scope: str | None, granted: Sequence[str] = ()) -> None:
+        """Refuse any scope but those GRANTED to the application (SPEC §10)."""
+        if not scope:
+            return
+        asked = set(scope.split(" ")) - {""}
+        if not granted:
             raise InvalidScopeError(
                 "This server issues tokens without scopes: leave out the scope parameter."
+            )
+        if not asked <= set(granted):
+            raise InvalidScopeError(
+                "The application may ask only for the scopes it was granted: "
+                + " ".join(granted)
+                + "."
             )
 
     def handle_response(self, status_code: int, payload: Any, headers: Any) -> Response:

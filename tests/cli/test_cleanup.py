@@ -149,6 +149,7 @@ def test_cleanup_prints_what_it_deleted(cli: FlaskCliRunner) -> None:
         "Deleted 0 sent email messages older than 30 days.\n"
         "Deleted 0 retired signing keys whose tokens have expired.\n"
         "Deleted 1 hourly token usage counts older than 90 days.\n"
+        "Deleted 0 expired idempotency keys.\n"
     )
 
 
@@ -201,6 +202,7 @@ def test_a_second_cleanup_finds_nothing_more(cli: FlaskCliRunner) -> None:
         "Deleted 0 sent email messages older than 30 days.\n"
         "Deleted 0 retired signing keys whose tokens have expired.\n"
         "Deleted 0 hourly token usage counts older than 90 days.\n"
+        "Deleted 0 expired idempotency keys.\n"
     )
 
 

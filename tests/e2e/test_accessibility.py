@@ -104,6 +104,12 @@ def one_time_secret_reloaded(page: Page) -> None:
     expect(page.get_by_text("This secret is no longer shown.")).to_be_visible()
 
 
+def management_api_block(page: Page) -> None:
+    """A client-credentials application's view page, whose administrator may grant scopes."""
+    application_page(name=world.REPORTING.name)(page)
+    expect(page.get_by_role("heading", name="Management API")).to_be_visible()
+
+
 def grid_with_menu_open(page: Page) -> None:
     page.goto("/admin/oauth2/")
     page.get_by_label(f"More Options for {world.MOBILE_APP.name}").click()
@@ -165,6 +171,7 @@ ADMIN_PAGES: dict[str, Visit] = {
     "one-time secret": one_time_secret,
     "one-time secret, reloaded": one_time_secret_reloaded,
     "view": application_page(),
+    "view, with the Management API block": management_api_block,
     "edit": application_page("/edit"),
     "deactivate confirmation": application_page("/deactivate"),
     "delete confirmation": application_page("/delete"),

@@ -21,6 +21,15 @@ from werkzeug.test import TestResponse
 from oauthapp.applications import once
 from tests.applications.conftest import World, build_world, form_token, logged_in
 from tests.factories import PASSWORD
+from tests.security.admin_api_matrix import (
+    ADMIN_API,
+    ADMIN_APP,
+    ADMIN_TABLE,
+    MANAGE,
+    AdminCall,
+    admin_tokens,
+    without_scopes,
+)
 from tests.security.authorization_support import (
     ACTORS,
     Outcome,
@@ -94,6 +103,11 @@ class Route:
     prepare: Prepare | None = None  # run before each actor's POST; may override path values
     changes_session: bool = False  # a POST logs the actor in or out
     one_time: bool = False  # the form carries a one-time form token (a fresh one per POST)
+    others: dict[str, dict[str, Outcome]] = field(default_factory=dict)  # PATCH, DELETE
+
+    @property
+    def methods(self) -> set[str]:
+        return {"GET", "POST", *self.others}
 
     @property
     def alone(self) -> bool:
@@ -118,7 +132,7 @@ ENDS_OWN_SESSIONS = by_actor(LOGIN, *[done(302, "/login")] * 4)
 
 def application_action(action: str, post: dict[str, Outcome], **extra: Any) -> Route:
     """A page of Alice CC (an Acme application owned by alice) and what a POST there does."""
-    get = NO_GET if action == "activate" else MANAGERS
+    get = NO_GET if action in ("activate", "scopes") else MANAGERS
     suffix = f"/{action}" if action else ""
     return Route(APP + suffix, get, post, path=f"/admin/oauth2/{{app}}{suffix}", **extra)
 
@@ -320,6 +334,27 @@ ROUTES = [
     # Bearer APIs: a session is no token (tokens are checked in test_each_api_...).
     Route("/api/me", ANY_SESSION_401, NO_POST, options=PREFLIGHT),
     Route("/api/frontend/me", ANY_SESSION_401, NO_POST, options=PREFLIGHT),
+    # The management API: a session is no token (tokens are checked in test_the_management_...).
+    Route(ADMIN_API, ANY_SESSION_401, ANY_SESSION_401),
+    Route(
+        ADMIN_APP,
+        ANY_SESSION_401,
+        NO_POST,
+        path=f"{ADMIN_API}/{{app}}",
+        others={"PATCH": ANY_SESSION_401, "DELETE": ANY_SESSION_401},
+    ),
+    *[
+        Route(
+            f"{ADMIN_APP}/{action}", NO_GET, ANY_SESSION_401, path=f"{ADMIN_API}/{{app}}/{action}"
+        )
+        for action in ("activate", "deactivate", "regenerate-secret")
+    ],
+    application_action(
+        "scopes",
+        by_actor(LOGIN, NOT_FOUND, NOT_FOUND, done(302, "/admin/oauth2/{app}"), done(302)),
+        form=fixed({"scope": MANAGE, "action": "grant"}),
+        prepare=without_scopes,
+    ),
     # OpenID Connect: userinfo takes bearer tokens of both kinds; logout ends one's own session.
     Route("/.well-known/openid-configuration", everyone(OK), NO_POST),
     Route("/oauth2/userinfo", ANY_SESSION_401, ANY_SESSION_401, options=PREFLIGHT),
@@ -342,7 +377,7 @@ def test_the_table_names_every_route_and_only_routes_that_exist(app: Flask) -> N
     assert sorted(set(TABLE) - {rule.rule for rule in rules}) == [], "TABLE names no such route"
     for rule in rules:
         methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
-        assert methods <= {"GET", "POST"}, f"{rule.rule}: the table has no column for {methods}"
+        assert methods <= TABLE[rule.rule].methods, f"{rule.rule}: no column for {methods}"
         if rule.methods == {"OPTIONS"}:  # a view of its own answers preflights
             assert TABLE[rule.rule].options is not None, f"{rule.rule}: OPTIONS not in the table"
 
@@ -374,8 +409,13 @@ class Run:
             self.check(f"GET {route.rule} as {actor}", route.get[actor], client.get(path))
             if route.options is not None:
                 self.check(f"OPTIONS {route.rule}", route.options, client.options(path))
+            for method, outcomes in route.others.items():
+                response = client.open(path, method=method)
+                self.check(f"{method} {route.rule} as {actor}", outcomes[actor], response)
         if snapshot(self.app) != before:
-            self.mismatches.append(f"GET {route.rule} changed the database")
+            self.mismatches.append(
+                f"GET (or {list(route.others)}) {route.rule} changed the database"
+            )
         for actor in ACTORS:  # last: a POST may log the actor out, or in as someone else
             self.post(route, actor, route.post[actor])
 
@@ -469,3 +509,22 @@ def test_each_api_accepts_only_tokens_issued_for_it(app: Flask, world: World) ->
                 assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
     assert found == API_TABLE
+
+
+# The management API: what each token gets on each route ------------------------------------
+
+
+@pytest.mark.parametrize("call", ADMIN_TABLE, ids=[f"{c.method} {c.suffix}" for c in ADMIN_TABLE])
+def test_the_management_api_answers_each_token_as_the_table_says(
+    app: Flask, world: World, call: AdminCall
+) -> None:
+    tokens = admin_tokens(app, world)
+    client = app.test_client()
+    found = {}
+    for actor in call.expected:
+        path, body = call.request(app, world, actor)
+        headers = bearer(tokens[actor]) if tokens.get(actor) else {}
+        response = client.open(path, method=call.method, headers=headers, json=body)
+        found[actor] = response.status_code
+        assert response.status_code < 300 or response.mimetype == "application/problem+json"
+    assert found == call.expected

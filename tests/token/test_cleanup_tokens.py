@@ -127,6 +127,7 @@ def test_cleanup_of_live_tokens_only_deletes_nothing(app: Flask, password_client
         "Deleted 0 sent email messages older than 30 days.\n"
         "Deleted 0 retired signing keys whose tokens have expired.\n"
         "Deleted 0 hourly token usage counts older than 90 days.\n"
+        "Deleted 0 expired idempotency keys.\n"
     )
     assert (refresh_token_jtis(app), revoked_jtis(app)) == before
     assert password_client.me(tokens["access_token"]).status_code == 200

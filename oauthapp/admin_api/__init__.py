@@ -1,0 +1,1 @@
+"""The management API (/api/admin/…): the back-office's application services over JSON."""
