@@ -8,12 +8,11 @@ from oauthapp.admin_api.listing import PARAMETERS
 from oauthapp.admin_api.serialization import (
     APPLICATION_SCHEMA,
     LIST_SCHEMA,
-    PROBLEM_SCHEMA,
     WITH_SECRET_SCHEMA,
 )
 from oauthapp.models import Grant, Kind
+from oauthapp.openapi.schemas import ref
 
-PROBLEM = "application/problem+json"
 STRINGS = {"type": "array", "items": {"type": "string"}}
 CODE_FIELDS: dict[str, Any] = {
     "redirect_uris": {**STRINGS, "description": "Authorization-code applications only."},
@@ -56,7 +55,7 @@ IDEMPOTENCY_KEY = {
 
 
 def problem(description: str) -> tuple[str, dict[str, Any]]:
-    return description, PROBLEM_SCHEMA
+    return description, ref("Problem")
 
 
 COMMON: dict[int, Any] = {

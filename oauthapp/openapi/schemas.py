@@ -83,7 +83,8 @@ INTROSPECTION_RESPONSE: dict[str, Any] = {
 
 PROBLEM: dict[str, Any] = {
     "type": "object",
-    "description": "Problem details (RFC 9457); `errors` holds the form's messages per field.",
+    "description": "Problem details (RFC 9457); `errors` holds the form's messages, each naming "
+    "its member of the body (a JSON pointer) or its query parameter.",
     "properties": {
         "type": {"type": "string", "format": "uri-reference", "default": "about:blank"},
         "title": _STRING,
@@ -91,8 +92,12 @@ PROBLEM: dict[str, Any] = {
         "detail": _STRING,
         "instance": {"type": "string", "format": "uri-reference"},
         "errors": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": _STRING},
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["detail"],
+                "properties": {"pointer": _STRING, "parameter": _STRING, "detail": _STRING},
+            },
         },
     },
 }

@@ -27,6 +27,7 @@ from tests.server import flask_ok, flask_ok_together, free_port, serve, server_e
 
 ORG = "Acme"
 USERNAME = "olivia"
+ADMINISTRATOR = "adele"  # an administrator of Acme, owner of the "manager" application
 CUSTOMER = "carol@example.com"
 PASSWORD = "correct horse battery"
 REDIRECT = "http://127.0.0.1:8400/callback"
@@ -68,13 +69,17 @@ class LiveAPI:
         self.document = document
         self.spec = OpenAPI.from_dict(document, config=CONFIG)
 
-    def call(self, method: str, path: str, **options: Any) -> requests.Response:
+    def call(
+        self, method: str, path: str, check_request: bool = True, **options: Any
+    ) -> requests.Response:
         """Send a request (requests.Request's keyword arguments) whose request and response
-        both match the document; the response."""
+        both match the document; the response. Without CHECK_REQUEST, a request the document
+        forbids is sent as it is (to see the server refuse it as the document says)."""
         prepared = self.session.prepare_request(
             requests.Request(method, f"{self.base}{path}", **options)
         )
-        self.spec.validate_request(RequestsOpenAPIRequest(prepared))
+        if check_request:
+            self.spec.validate_request(RequestsOpenAPIRequest(prepared))
         response = self.session.send(prepared, allow_redirects=False, timeout=TIMEOUT)
         self.spec.validate_response(
             RequestsOpenAPIRequest(prepared), RequestsOpenAPIResponse(response)
@@ -124,6 +129,8 @@ def _serve(folder: Path, database_url: str) -> Iterator[LiveAPI]:
         ("users", "create", USERNAME, "--email", "olivia@example.com", "--password", PASSWORD,
          "--org", ORG),
         ("customers", "create", CUSTOMER, "--password", PASSWORD, "--org", ORG, "--name", "Carol"),
+        ("users", "create", ADMINISTRATOR, "--email", "adele@example.com", "--password", PASSWORD,
+         "--org", ORG, "--role", "ADMINISTRATOR"),
     )  # fmt: skip
     cc = ("--grant", "client_credentials")
     apps = _create_apps(
@@ -132,6 +139,7 @@ def _serve(folder: Path, database_url: str) -> Iterator[LiveAPI]:
         storefront=(*cc, "--owner", CUSTOMER, "--storefront"),
         password=("--grant", "password"),
         web=("--grant", "authorization_code", "--redirect-uri", REDIRECT),
+        manager=(*cc, "--owner", ADMINISTRATOR),  # for the management API
     )
     with serve(env, folder / "server.log", port) as base:
         yield LiveAPI(base, env, apps)
