@@ -29,6 +29,7 @@ from tests.e2e.backoffice import (
 )
 from tests.e2e.browser import NewPage, expect
 from tests.e2e.sites import Site, run_site
+from tests.e2e.test_accessibility import assert_accessible
 from tests.server import CLI_TIMEOUT, SQLITE_PASS_ONLY
 
 if TYPE_CHECKING:
@@ -82,7 +83,9 @@ def current_page(page: Page) -> str:
     return " ".join((pager.locator("[aria-current=page]").text_content() or "").split())
 
 
-def test_the_pager_stays_in_place_from_page_to_page(new_page: NewPage, paged_site: Site) -> None:
+def test_the_pager_stays_in_place_from_page_to_page(
+    new_page: NewPage, paged_site: Site, axe_source: str
+) -> None:
     page = new_page(paged_site.base, server_log=paged_site.log)
     log_in(page)
     page.goto("/admin/oauth2/?name=Paged&per_page=10")
@@ -98,6 +101,7 @@ def test_the_pager_stays_in_place_from_page_to_page(new_page: NewPage, paged_sit
     expect(page).to_have_url(re.compile(r"page=5"))
     expect(pager.get_by_text("…")).to_have_count(2)  # 1 … 4 5 6 … 10
     assert boxes(page) == first
+    assert_accessible(page, axe_source)
     pager.get_by_role("link", name="Page 10").click()
     assert current_page(page) == "Page 10"
     assert boxes(page) == first
@@ -129,7 +133,9 @@ def test_the_page_box_goes_to_the_page_typed_keeping_the_filters(
     expect(page).to_have_url(re.compile(r"page=3"))
 
 
-def test_deactivating_names_the_application_and_marks_its_row(admin_page: Page) -> None:
+def test_deactivating_names_the_application_and_marks_its_row(
+    admin_page: Page, axe_source: str
+) -> None:
     page, name = admin_page, "Marked after deactivating"
     open_create_form(page)
     fill_create_form(page, name, "Password")
@@ -150,6 +156,8 @@ def test_deactivating_names_the_application_and_marks_its_row(admin_page: Page) 
         HIGHLIGHT
     )
 
+    assert_accessible(page, axe_source)
+
     page.reload()  # the mark is for the page that follows the action, once
     expect(row_of(page, name)).not_to_have_attribute("aria-current", "true")
     expect(page.get_by_role("status")).to_have_count(0)
@@ -166,8 +174,9 @@ def test_a_long_name_in_the_flash_is_cut_not_wrapped(new_page: NewPage, paged_si
     press_create(page)
 
     flash = page.get_by_role("status").filter(has_text="OAuth application has been created: ")
-    shown = flash.locator(".cut").evaluate(
-        "e => [e.title, e.scrollWidth > e.clientWidth, getComputedStyle(e).textOverflow]"
+    shown = flash.evaluate(
+        """e => [e.querySelector(".cut").title, e.scrollWidth > e.clientWidth,
+                 getComputedStyle(e).textOverflow, e.getClientRects()[0].height < 60]"""
     )
-    assert shown == [name, True, "ellipsis"]
+    assert shown == [name, True, "ellipsis", True]  # one line, the whole name on hover
     assert page.evaluate("document.documentElement.scrollWidth") == 390
