@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from oauthapp.accounts.redirects import safe_next
 from oauthapp.applications import once, service
+from oauthapp.applications.feedback import flash_done
 from oauthapp.applications.forms import ConfirmForm, RegenerateForm
 from oauthapp.applications.views import (
     KIND_TITLES,
@@ -91,7 +92,7 @@ def activate(application_id: int) -> Response:
     application = load_application(application_id)
     if ConfirmForm().validate_on_submit():
         service.set_active(application, True, current_actor())
-        flash(ACTIVATED, "success")
+        flash_done(ACTIVATED, application)
     return back_to(application)
 
 
@@ -104,7 +105,7 @@ def deactivate(application_id: int) -> Response | str:
     if not form.validate_on_submit():
         return confirmation(application, "deactivate", form)
     service.set_active(application, False, current_actor())
-    flash(DEACTIVATED, "success")
+    flash_done(DEACTIVATED, application)
     return back_to(application)
 
 
@@ -117,7 +118,7 @@ def delete(application_id: int) -> Response | str:
     if not form.validate_on_submit():
         return confirmation(application, "delete", form)
     service.delete_application(application, current_actor())
-    flash(DELETED, "success")
+    flash_done(DELETED, application, mark=False)
     return back_to(application, deleted=True)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from oauthapp.applications.access import Access
 from oauthapp.extensions import db
 from oauthapp.models import CustomerUser, Grant, Kind, OAuthApplication, Organization, User
+from oauthapp.paging import Paginated
 from oauthapp.querystring import matching, positive_int
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -71,22 +72,14 @@ class GridQuery:
 
 
 @dataclass(frozen=True)
-class GridPage:
+class GridPage(Paginated):
     rows: list[OAuthApplication]
     total: int
     query: GridQuery
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
-
-    @property
-    def first_row(self) -> int:
-        return (self.query.page - 1) * self.query.per_page + 1 if self.total else 0
-
-    @property
-    def last_row(self) -> int:
-        return min(self.total, self.query.page * self.query.per_page)
+    def page_size(self) -> int:
+        return self.query.per_page
 
 
 def parse_grid_query(args: Mapping[str, str]) -> GridQuery:
@@ -123,7 +116,7 @@ def load_grid(access: Access, kind: Kind, query: GridQuery) -> GridPage:
         db.session.scalars(
             _joined_for(query.sort, select(OAuthApplication.id))
             .where(*conditions)
-            .order_by(_order(query), _tie(query))
+            .order_by(_order(query), *_tie(query))
             .limit(query.per_page)
             .offset((query.page - 1) * query.per_page)
         )
@@ -140,12 +133,15 @@ def _order(query: GridQuery) -> Any:
     return column.desc() if query.descending else column.asc()
 
 
-def _tie(query: GridQuery) -> Any:
-    """Equal values in creation order; but names descending are the exact reverse of names
-    ascending, which the index on (kind, lower(name), id) reads backwards."""
-    if query.sort == "name" and query.descending:
-        return OAuthApplication.id.desc()
-    return OAuthApplication.id.asc()
+def _tie(query: GridQuery) -> list[Any]:
+    """Equal values by name (whatever the case), then in creation order; but names descending
+    are the exact reverse of names ascending, which the index on (kind, lower(name), id) reads
+    backwards."""
+    if query.sort == "name":
+        return [OAuthApplication.id.desc() if query.descending else OAuthApplication.id.asc()]
+    if query.sort == "client_id":  # unique: no ties
+        return []
+    return [func.lower(OAuthApplication.name).asc(), OAuthApplication.id.asc()]
 
 
 def _conditions(access: Access, kind: Kind, query: GridQuery) -> list[ColumnElement[bool]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    flash,
     g,
     jsonify,
     redirect,
@@ -30,6 +29,7 @@ from oauthapp.applications.access import (
 )
 from oauthapp.applications.consents import authorized_users
 from oauthapp.applications.creation import CreationChoices, creation_choices, offered_owners
+from oauthapp.applications.feedback import changed_applications, flash_done
 from oauthapp.applications.forms import ApplicationForm, EditForm, owner_choices
 from oauthapp.applications.grid import load_grid, parse_grid_query
 from oauthapp.applications.origins import Origin, origin_of
@@ -51,6 +51,7 @@ from oauthapp.usage.series import SPANS, span_named, usage_series
 
 blueprint = Blueprint("applications", __name__)
 blueprint.record_once(lambda state: filters.init_app(state.app))
+blueprint.add_app_template_global(changed_applications, "changed_applications")
 
 CREATED = "OAuth application has been created."
 UPDATED = "OAuth application has been updated."
@@ -257,7 +258,7 @@ def create_from(
         field = getattr(form, error.field or "", None)
         (field.errors if field is not None else form.form_errors).append(error.message)
         return None
-    flash(CREATED, "success")
+    flash_done(CREATED, new.application, mark=False)
     page_id = once.complete(claimed, new.application, new.client_secret)
     return one_time_redirect(page_id, origin)
 
@@ -367,7 +368,7 @@ def edit(application_id: int) -> Response | str:
             field = getattr(form, error.field or "", None)
             (field.errors if isinstance(field, Field) else form.form_errors).append(error.message)
         else:
-            flash(UPDATED, "success")
+            flash_done(UPDATED, application)
             return redirect(url_for(".view", application_id=application.id))
     return render_template(
         "applications/edit.html",

@@ -23,3 +23,9 @@ def log_in(
     token = csrf_token(client)
     form = {"csrf_token": token, "username": username, "password": password, "next": next_url}
     return client.post("/login", data=form)
+
+
+def current_page(number: int) -> str:
+    """How a list's pager marks the page shown."""
+    hidden = '<span class="visually-hidden">Page </span>'
+    return f'<span class="current" aria-current="page">{hidden}{number}</span>'

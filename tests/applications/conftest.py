@@ -30,7 +30,7 @@ FRONTEND_CREATE = "/admin/oauth2/frontend/create"
 USERNAMES = ("alice", "bob", "oscar", "root", "gus")
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _FORM_TOKEN = re.compile(r'name="form_token"[^>]*value="([^"]+)"')
-_ROW_NAME = re.compile(r'<tr>\s*<td[^>]*><a href="/admin/oauth2/\d+">(.*?)</a></td>', re.DOTALL)
+_ROW_NAME = re.compile(r'<tr[^>]*>\s*<td[^>]*><a href="/admin/oauth2/\d+">(.*?)</a>', re.DOTALL)
 
 
 @dataclass(frozen=True)

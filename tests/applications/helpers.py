@@ -14,8 +14,8 @@ from oauthapp.extensions import db
 from oauthapp.models import Consent, Grant, Kind, OAuthApplication, Organization
 from tests.applications.conftest import World
 
-CREATED = "OAuth application has been created."
-UPDATED = "OAuth application has been updated."
+CREATED = "OAuth application has been created"  # then ": " and the name
+UPDATED = "OAuth application has been updated"  # then ": " and the name
 NOTICE = "Please copy Client Secret and save it somewhere safe."
 CALLBACK = "https://app.example/callback"
 

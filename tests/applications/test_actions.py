@@ -16,9 +16,9 @@ from oauthapp.models import OAuthApplication
 from tests.applications.conftest import GRID, World, grid_names, logged_in, post_form
 from tests.token.helpers import assert_error, bearer, client_credentials
 
-ACTIVATED = "Activated successfully"
-DEACTIVATED = "Deactivated successfully"
-DELETED = "Deleted successfully"
+ACTIVATED = "Activated successfully: Alice CC"  # the words of SPEC §5, and the name
+DEACTIVATED = "Deactivated successfully: Alice CC"
+DELETED = "Deleted successfully: Alice CC"
 EXTERNAL = [
     "https://evil.example",
     "//evil.example",
@@ -35,8 +35,9 @@ def page_of(response: TestResponse) -> str:
 
 
 def flash_of(page: str) -> list[str]:
-    found = re.findall(r'<div class="flash flash-\w+" role="status">([^<]*)</div>', page)
-    return [html.unescape(message) for message in found]
+    """The text of each flash message of the page, tags stripped."""
+    found = re.findall(r'<div class="flash flash-\w+" role="status">(.*?)</div>', page, re.DOTALL)
+    return [html.unescape(re.sub(r"<[^>]+>", "", message)) for message in found]
 
 
 def app_path(application_id: int, action: str = "") -> str:

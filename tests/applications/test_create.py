@@ -23,7 +23,7 @@ from tests.applications.conftest import (
 )
 from tests.factories import make_user
 
-CREATED = "OAuth application has been created."
+CREATED = "OAuth application has been created"  # then ": " and the name
 BLANK = "This value should not be blank."
 TOO_LONG = "This value is too long. It should have 255 characters or less."
 DUPLICATE = "An application with this name already exists for this organization and owner."

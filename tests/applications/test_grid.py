@@ -19,6 +19,7 @@ from sqlalchemy import event
 from oauthapp.extensions import db
 from oauthapp.keys import KEY_MODE_WARNING, KEYS_MISSING_WARNING
 from oauthapp.models import Grant, Kind, OAuthApplication, Organization, Role
+from tests.accounts.helpers import current_page
 from tests.applications.conftest import (
     BACKOFFICE_NAMES,
     FRONTEND_GRID,
@@ -34,6 +35,9 @@ ACME_BACKOFFICE = ["Acme Password", "Alice CC", "Bob CC"]  # what alice sees, by
 EMPTY = "There are no OAuth applications yet."
 NO_MATCH = "No OAuth applications match these filters."
 DASH = "\N{EN DASH}"
+CURRENT_PAGE = (
+    '<span class="current" aria-current="page"><span class="visually-hidden">Page </span>{}</span>'
+)
 ON_POSTGRES = bool(TEST_DATABASE_URL)
 
 
@@ -349,13 +353,14 @@ SORTABLE = {
     "Mango": ("Alpha", Grant.CLIENT_CREDENTIALS, "bert", False, 4, 2, "a"),
     "Cherry": ("Bravo", Grant.CLIENT_CREDENTIALS, "cleo", True, 1, 5, "c"),
 }
-# Expected orders; ties are broken by creation order (Kiwi, Apple, Mango, Cherry).
+# Expected orders; equal values are in name order (never the creation order: Kiwi, Apple, Mango,
+# Cherry), whichever the direction.
 SORTED = {
     "name": (["Apple", "Cherry", "Kiwi", "Mango"], ["Mango", "Kiwi", "Cherry", "Apple"]),
     "client_id": (["Mango", "Kiwi", "Cherry", "Apple"], ["Apple", "Cherry", "Kiwi", "Mango"]),
     "organization": (["Mango", "Cherry", "Kiwi", "Apple"], ["Apple", "Kiwi", "Cherry", "Mango"]),
-    "grant": (["Kiwi", "Mango", "Cherry", "Apple"], ["Apple", "Kiwi", "Mango", "Cherry"]),
-    "active": (["Apple", "Mango", "Kiwi", "Cherry"], ["Kiwi", "Cherry", "Apple", "Mango"]),
+    "grant": (["Cherry", "Kiwi", "Mango", "Apple"], ["Apple", "Cherry", "Kiwi", "Mango"]),
+    "active": (["Apple", "Mango", "Cherry", "Kiwi"], ["Cherry", "Kiwi", "Apple", "Mango"]),
     "last_used": (["Cherry", "Apple", "Kiwi", "Mango"], ["Mango", "Kiwi", "Apple", "Cherry"]),
     "created": (["Kiwi", "Mango", "Apple", "Cherry"], ["Cherry", "Apple", "Mango", "Kiwi"]),
 }
@@ -418,7 +423,7 @@ def test_the_sorted_columns_header_links_to_the_other_direction(sortable: Flask)
     assert last_used.findall(descending) == [
         (' aria-sort="descending"', "/admin/oauth2/?sort=last_used")
     ]
-    assert '<a href="/admin/oauth2/">Application Name</a>' in descending
+    assert '<a href="/admin/oauth2/">Application Name<span' in descending
 
 
 @pytest.fixture
@@ -467,7 +472,7 @@ def test_page_two_of_ten_shows_rows_eleven_to_twenty(thirty: Flask) -> None:
 
     assert grid_names(page) == [f"App {number}" for number in range(11, 21)]
     assert f"11{DASH}20 of 30" in page
-    assert "Page 2 of 3" in page
+    assert current_page(2) in page and "<span>of 3</span>" in page
 
 
 def test_the_pager_links_keep_the_filters_and_sort(thirty: Flask) -> None:
@@ -495,7 +500,7 @@ def test_a_page_beyond_the_last_shows_the_last_page(thirty: Flask) -> None:
     page = page_of(logged_in(thirty, "alice"), GRID + "?status=active&per_page=10&page=99")
 
     assert grid_names(page) == [f"App {number}" for number in range(21, 31)]
-    assert "Page 3 of 3" in page
+    assert current_page(3) in page and 'name="page" value="3"' in page
     assert f"21{DASH}30 of 30" in page
 
 
@@ -529,14 +534,14 @@ def test_an_empty_grid_says_there_are_none_yet_and_offers_to_create_one(app: Fla
     assert 'id="applications-grid"' not in page
 
 
-def test_a_grid_with_no_match_for_its_filters_offers_to_reset_them(
+def test_a_grid_with_no_match_for_its_filters_offers_to_clear_them(
     app: Flask, world: World
 ) -> None:
     page = page_of(logged_in(app, "alice"), GRID + "?name=zebra")
 
     assert NO_MATCH in page
     assert EMPTY not in page
-    assert '<a href="/admin/oauth2/">Reset the filters</a>' in page
+    assert '<a href="/admin/oauth2/">Clear filters</a>' in page
     assert 'id="applications-grid"' not in page
 
 

@@ -19,7 +19,7 @@ from tests.factories import PASSWORD, make_user
 
 OWNERS = "/admin/oauth2/owners"
 FRONTEND_OWNERS = "/admin/oauth2/frontend/owners"
-CREATED = "OAuth application has been created."
+CREATED = "OAuth application has been created"  # then ": " and the name
 
 
 def search(app: Flask, viewer: str, path: str = OWNERS, **args: Any) -> dict[str, Any]:

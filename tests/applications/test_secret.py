@@ -31,7 +31,7 @@ from tests.applications.conftest import (
 )
 from tests.token.helpers import assert_error, bearer, client_credentials
 
-CREATED = "OAuth application has been created."
+CREATED = "OAuth application has been created"  # then ": " and the name
 NOTICE = (
     "Please copy Client Secret and save it somewhere safe. "
     "For security reasons, we cannot show it to you again."
@@ -144,8 +144,8 @@ def test_a_successful_create_shows_the_client_id_and_a_secret_that_matches_it(
 
 def test_the_secret_page_shows_the_notice_and_the_created_flash(fresh: Shown) -> None:
     assert NOTICE in fresh.page
-    assert re.search(r'<div class="flash flash-success" role="status">([^<]*)</div>', fresh.page)
-    assert f">{CREATED}</div>" in fresh.page
+    named = '<span class="cut" title="Fresh CC">Fresh CC</span>'
+    assert f'<div class="flash flash-success" role="status">{CREATED}: {named}</div>' in fresh.page
 
 
 def test_the_secret_page_labels_the_client_id_and_secret(fresh: Shown) -> None:

@@ -17,7 +17,7 @@ from tests.applications.conftest import CREATE, World, logged_in, post_form
 from tests.factories import make_application
 from tests.token.helpers import client_credentials
 
-UPDATED = "OAuth application has been updated."
+UPDATED = "OAuth application has been updated"  # then ": " and the name
 BLANK = "This value should not be blank."
 TOO_LONG = "This value is too long. It should have 255 characters or less."
 DUPLICATE = "An application with this name already exists for this organization and owner."
@@ -194,7 +194,8 @@ def test_editing_renames_and_deactivates_with_the_updated_flash(app: Flask, worl
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/oauth2/{world.alice_cc}"
     page = page_of(client.get(response.headers["Location"]))
-    assert f'<div class="flash flash-success" role="status">{UPDATED}</div>' in page
+    named = '<span class="cut" title="Alice Renamed">Alice Renamed</span>'
+    assert f'<div class="flash flash-success" role="status">{UPDATED}: {named}</div>' in page
     assert details(page)["Application Name"] == "Alice Renamed"
     assert details(page)["Status"] == '<span class="badge badge-off">Inactive</span>'
     application = stored(app, world.alice_cc)
@@ -350,7 +351,7 @@ def test_a_script_in_the_name_is_escaped_on_the_secret_page_after_create(
     response = post_form(logged_in(app, "alice"), CREATE, form)
 
     assert_escaped(response)
-    assert "OAuth application has been created." in page_of(response)
+    assert "OAuth application has been created: " in page_of(response)
     assert f"<h1>{ESCAPED_XSS}</h1>" in page_of(response)
 
 

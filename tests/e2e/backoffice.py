@@ -23,7 +23,7 @@ NOTICE = (
     "Please copy Client Secret and save it somewhere safe. "
     "For security reasons, we cannot show it to you again."
 )
-CREATED = "OAuth application has been created."
+CREATED = "OAuth application has been created"  # then ": " and the name
 TIMEOUT = 10  # seconds, for every HTTP request outside the browser
 
 

@@ -177,7 +177,7 @@ def test_the_grid_filters_by_name_organization_and_status(admin_page: Page) -> N
     assert grid_names(page) == [world.PRICE_FEED.name]
     expect(row_of(page, world.PRICE_FEED.name)).to_contain_text("Inactive")
 
-    page.get_by_role("link", name="Reset").click()
+    page.get_by_role("link", name="Clear filters").click()
     filter_grid(page, name="WAREHOUSE")  # contains, whatever the case
     expect(page).to_have_url(re.compile(r"[?&]name=WAREHOUSE(&|$)"))
     assert grid_names(page) == [world.WAREHOUSE_SYNC.name]
@@ -195,13 +195,13 @@ def test_deactivate_after_confirming_then_activate(admin_page: Page, backoffice_
 
     more_options(page, name, "Deactivate")
     confirm(page, "Deactivate")
-    expect(page.get_by_role("status")).to_have_text("Deactivated successfully")
+    expect(page.get_by_role("status")).to_have_text(f"Deactivated successfully: {name}")
     expect(page).to_have_url(re.compile(r"/admin/oauth2/\?name="))
     expect(row_of(page, name)).to_contain_text("Inactive")
     assert api_me(backoffice_site.base, token).status_code == 401
 
     more_options(page, name, "Activate")  # no confirmation needed
-    expect(page.get_by_role("status")).to_have_text("Activated successfully")
+    expect(page.get_by_role("status")).to_have_text(f"Activated successfully: {name}")
     expect(row_of(page, name).get_by_text("Active", exact=True)).to_be_visible()
     assert api_me(backoffice_site.base, token).status_code == 200
 
@@ -240,7 +240,7 @@ def test_delete_after_confirming_removes_the_row_and_the_tokens(
 
     more_options(page, name, "Delete")
     confirm(page, "Delete")
-    expect(page.get_by_role("status")).to_have_text("Deleted successfully")
+    expect(page.get_by_role("status")).to_have_text(f"Deleted successfully: {name}")
     expect(row_of(page, name)).to_have_count(0)
     assert api_me(backoffice_site.base, token).status_code == 401
     assert token_response(backoffice_site.base, client_id, client_secret).status_code == 401

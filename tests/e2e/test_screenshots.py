@@ -18,7 +18,13 @@ import pytest
 from oauthapp.settings import ROOT
 from tests.e2e import world
 from tests.e2e.authorization import consent_heading, start_flow
-from tests.e2e.backoffice import fill_create_form, log_in, open_create_form, press_create
+from tests.e2e.backoffice import (
+    fill_create_form,
+    log_in,
+    more_options,
+    open_create_form,
+    press_create,
+)
 from tests.e2e.browser import NewPage, expect
 from tests.e2e.relying_party import Client, RelyingParty
 from tests.e2e.sites import Site, run_site
@@ -97,7 +103,11 @@ def test_screenshots_of_the_main_pages(
 
     page.goto("/admin/oauth2/")
     expect(page.get_by_role("link", name="Inventory sync", exact=True)).to_be_visible()
-    shots["grid"] = take(page, folder, "grid")
+    more_options(page, world.WAREHOUSE_SYNC.name, "Activate")  # the flash, and the row marked
+    expect(page.get_by_role("status")).to_have_text(
+        f"Activated successfully: {world.WAREHOUSE_SYNC.name}"
+    )
+    shots["grid"] = take(page, folder, "grid", full_page=True)
 
     portal = clients[world.PARTNER_PORTAL.name]
     start_flow(page, relying_party, picture_site.base, portal, prompt="consent")
@@ -108,6 +118,8 @@ def test_screenshots_of_the_main_pages(
     log_in(phone)
     phone.goto("/admin/oauth2/")
     shots["grid-phone"] = take(phone, folder, "grid-phone")
+    phone.goto("/admin/")
+    shots["home-phone"] = take(phone, folder, "home-phone")
 
     for name, path in shots.items():
         width, height = png_size(path)
