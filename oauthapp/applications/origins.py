@@ -10,6 +10,7 @@ account: anything else is ignored, never followed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
@@ -20,8 +21,7 @@ from oauthapp.accounts.redirects import safe_next
 from oauthapp.applications.access import Access
 
 
-@dataclass(frozen=True)
-class Crumb:
+class Crumb(NamedTuple):
     """One step of a breadcrumb trail; without a URL it is a heading, not a link."""
 
     label: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from oauthapp import get_settings
+from oauthapp.applications.scopes import GRANTABLE
 from oauthapp.authorize.requests import AUTHORIZE_PATH
 from oauthapp.authorize.scopes import REGISTRY
 from oauthapp.keys import KeyRing
@@ -41,7 +42,7 @@ def server_metadata() -> dict[str, Any]:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],
-        "scopes_supported": list(REGISTRY),
+        "scopes_supported": [*REGISTRY, *GRANTABLE],
         "authorization_response_iss_parameter_supported": True,
         "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
@@ -83,7 +84,8 @@ def resource_metadata(kind: Kind) -> dict[str, Any]:
         "resource": audience(issuer, kind),
         "authorization_servers": [issuer],
         "bearer_methods_supported": ["header"],
-        "scopes_supported": list(REGISTRY),
+        # The management API is part of the back-office API, for client-credentials tokens.
+        "scopes_supported": [*REGISTRY, *(GRANTABLE if kind == Kind.BACKOFFICE else ())],
     }
 
 

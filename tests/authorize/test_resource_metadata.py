@@ -29,6 +29,8 @@ def test_each_api_has_a_resource_document_naming_it_and_this_issuer(
     assert document["resource"] == "https://auth.example.com" + RESOURCES[kind]
     assert document["authorization_servers"] == ["https://auth.example.com"]
     assert document["bearer_methods_supported"] == ["header"]
+    management = ["applications:manage"] if kind == Kind.BACKOFFICE else []
+    assert document["scopes_supported"] == ["openid", "profile", "email", *management]
 
 
 @pytest.mark.parametrize("kind", list(Kind))
@@ -50,4 +52,4 @@ def test_the_server_metadata_advertises_the_authorization_code_grant(client: Fla
     assert "none" in document["token_endpoint_auth_methods_supported"]
     assert "none" not in document["revocation_endpoint_auth_methods_supported"]
     assert document["authorization_response_iss_parameter_supported"] is True
-    assert document["scopes_supported"] == ["openid", "profile", "email"]
+    assert document["scopes_supported"] == ["openid", "profile", "email", "applications:manage"]

@@ -29,7 +29,7 @@ def test_the_openid_document_names_the_openid_endpoints_and_choices(app: Flask) 
     assert document["subject_types_supported"] == ["public"]
     assert document["response_types_supported"] == ["code"]
     assert document["code_challenge_methods_supported"] == ["S256"]
-    assert document["scopes_supported"] == ["openid", "profile", "email"]
+    assert document["scopes_supported"] == ["openid", "profile", "email", "applications:manage"]
     assert set(document["token_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",
         "client_secret_post",
