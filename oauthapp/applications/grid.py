@@ -17,6 +17,7 @@ from oauthapp.querystring import matching, positive_int
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
+FEW_MATCHES = 5000  # a name search matching at most this many rows sorts them (PostgreSQL)
 MAX_FILTER_LENGTH = 255
 STATUSES = ("active", "inactive")
 GRANTS = tuple(grant.value for grant in Grant)
@@ -115,7 +116,7 @@ def load_grid(access: Access, kind: Kind, query: GridQuery) -> GridPage:
     ids = list(
         db.session.scalars(
             _joined_for(query.sort, select(OAuthApplication.id))
-            .where(*conditions)
+            .where(*_found_first(conditions, query, total))
             .order_by(_order(query), *_tie(query))
             .limit(query.per_page)
             .offset((query.page - 1) * query.per_page)
@@ -123,6 +124,22 @@ def load_grid(access: Access, kind: Kind, query: GridQuery) -> GridPage:
     )
     found = {row.id: row for row in db.session.scalars(_rows(ids))} if ids else {}
     return GridPage(rows=[found[id_] for id_ in ids if id_ in found], total=total, query=query)
+
+
+def _found_first(
+    conditions: list[ColumnElement[bool]], query: GridQuery, total: int
+) -> list[ColumnElement[bool]]:
+    """The page's conditions; on PostgreSQL, for a name search that matched few rows, as "one
+    of the rows the search found", the search run first through the trigram index.
+
+    Otherwise PostgreSQL may walk the whole name-order index, testing every name, until it has
+    a page: 170 ms of 100,000 names for a search whose matches sort last, where finding the
+    few hundred matches and sorting them takes 5. With many matches the walk stops early, and
+    is kept."""
+    if not query.name or total > FEW_MATCHES or db.session.get_bind().dialect.name != "postgresql":
+        return conditions
+    found = select(OAuthApplication.id).where(*conditions).cte("found").prefix_with("MATERIALIZED")
+    return [OAuthApplication.id.in_(select(found.c.id))]
 
 
 def _order(query: GridQuery) -> Any:

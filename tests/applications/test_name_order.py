@@ -219,3 +219,18 @@ def test_the_count_of_a_name_search_reads_names_from_an_index(mixed: Flask) -> N
 
     assert ("ix_oauth_applications_name_trgm" if postgresql else "lower_name") in text, text
     assert "COVERING INDEX ix_oauth_applications_grid " not in text, text
+
+
+def test_a_name_search_finding_few_rows_sorts_what_it_found(mixed: Flask) -> None:
+    """On PostgreSQL the search runs first (through its trigram index) and only its matches are
+    sorted, rather than the whole name-order index walked until a page is full; the page is
+    the same either way."""
+    with statements(mixed) as seen:
+        page = logged_in(mixed, "root").get(GRID, query_string={"name": "a", "dir": "desc"})
+    [ids] = [statement for statement, _ in seen if "ORDER BY lower(" in statement]
+    with mixed.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+
+    assert ("AS MATERIALIZED" in ids) is postgresql, ids
+    assert grid_names(page) == sorted(grid_names(page), key=str.lower, reverse=True)
+    assert {"Alpha", "beta", "gamma", "Delta"} <= set(grid_names(page))
