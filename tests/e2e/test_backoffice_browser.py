@@ -167,7 +167,9 @@ def test_a_long_name_fits_the_desktop_pages(admin_page: Page, long_named: str) -
     heading = page.get_by_role("heading", name=LONG_NAME)
     assert heading.evaluate("e => e.getClientRects().length && e.offsetHeight > 60")  # wraps
     expect(page.get_by_role("definition").filter(has_text=LONG_NAME)).to_be_visible()
-    expect_cut_with_title(page.get_by_role("navigation", name="Breadcrumbs").locator(".cut"))
+    expect_cut_with_title(
+        page.get_by_role("navigation", name="Breadcrumbs").locator("[aria-current=page]")
+    )
     assert page_width(page) == DESKTOP["width"]
 
     for path in (f"{long_named}/edit", f"{long_named}/delete", "/admin/profile"):

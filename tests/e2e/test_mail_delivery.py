@@ -87,8 +87,8 @@ def messages_about(smtp: SMTPServer, name: str) -> list[str]:
     return [m.text for m in smtp.messages if name in m.text]
 
 
-def message_about(smtp: SMTPServer, name: str, timeout: float = 10.0) -> Received:
-    """The one message about NAME, once it has arrived."""
+def message_about(smtp: SMTPServer, name: str, timeout: float = 30.0) -> Received:
+    """The one message about NAME, once it has arrived (polled: a loaded machine is slow)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         received = [m for m in smtp.messages if name in m.text]
