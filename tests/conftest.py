@@ -6,6 +6,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import create_engine, text
+from sqlalchemy import Table, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
@@ -79,6 +80,70 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+# Files that start servers, browsers or many processes. They run first, each whole on one
+# worker (`--dist loadfile --no-loadscope-reorder`), so that the workers finish together on
+# the many quick tests instead of one of them on a long file while the other has nothing left.
+SLOW_FIRST = (
+    "tests/e2e/",
+    "tests/openapi/",
+    "tests/test_docs.py",
+    "tests/test_first_run.py",
+    "tests/authorize/test_real_client.py",
+    "tests/oidc/test_real_relying_party.py",
+    "tests/test_startup_races.py",
+    "tests/cli/test_failures.py",
+    "tests/security/test_authorization_matrix.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the slow files to the front in SLOW_FIRST's order, keeping each file's tests' order."""
+
+    def rank(item: pytest.Item) -> int:
+        found = (n for n, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix))
+        return next(found, len(SLOW_FIRST))
+
+    items.sort(key=rank)
+
+
+# The module-scoped fixtures (file, name, parameter) this process has set up.
+_MODULE_SETUPS: set[tuple[str, str, int]] = set()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> None:
+    """Fail a test whose module-scoped fixture (a server, a world) is set up a second time.
+
+    That happens when the tests of one file are spread over several workers, or interleaved
+    with other files' on one: each worker, and each return to the file, starts its servers
+    anew. `--dist loadfile` (setup.cfg) keeps a file's tests together; this says when it stops
+    doing so. The workers of a run share the parent of their base temporary folders.
+    """
+    if fixturedef.scope != "module":
+        return
+    file = request.node.nodeid.split("::")[0]
+    key = (file, fixturedef.argname, getattr(request, "param_index", 0))
+    again = key in _MODULE_SETUPS
+    _MODULE_SETUPS.add(key)
+    if WORKER and not again:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        marks = factory.getbasetemp().parent / "module-setups"
+        marks.mkdir(exist_ok=True)
+        mark = marks / "-".join(str(part) for part in key).replace("/", "_")
+        try:
+            mark.touch(exist_ok=False)
+        except FileExistsError:
+            again = True
+    if again:
+        raise pytest.UsageError(
+            f"{key[1]} of {key[0]} is set up a second time in this run: the file's tests did "
+            "not run together on one worker (keep `--dist loadfile` in setup.cfg's addopts)"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -160,6 +225,8 @@ def _create_database(name: str) -> None:
         )
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database's commits need not wait for the disk: nothing in it outlives the run.
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     engine.dispose()
 
 
@@ -202,7 +269,7 @@ def make_app(
         with app.app_context():
             db.session.remove()
             if TEST_DATABASE_URL:
-                _truncate_all()
+                empty_all()
             db.engine.dispose()
 
 
@@ -225,10 +292,56 @@ def _database_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     }
 
 
-def _truncate_all() -> None:
-    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+def empty_all() -> None:
+    """Delete every row and restart every sequence, as TRUNCATE … RESTART IDENTITY would.
+
+    DELETE of a test's few rows takes a few milliseconds; TRUNCATE gives each table a new file
+    and costs a tenth of a second or more on every test.
+    """
     with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):  # rows that point at others go first
+            connection.execute(table.delete())
+        connection.execute(text(RESTART_SEQUENCES))
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a PostgreSQL test database holds: each table's rows, and each sequence's position."""
+
+    tables: list[tuple[Table, list[dict[str, Any]]]]
+    sequences: list[tuple[str, int]]
+
+
+def read_rows() -> Rows:
+    """Every row of the app's PostgreSQL database, to be written back by `write_rows`."""
+    with db.engine.connect() as connection:
+        tables = [
+            (table, [dict(row) for row in connection.execute(table.select()).mappings()])
+            for table in db.metadata.sorted_tables
+        ]
+        sequences = connection.execute(
+            text(
+                "SELECT sequencename, last_value FROM pg_sequences "
+                "WHERE schemaname = 'public' AND last_value IS NOT NULL"
+            )
+        )
+        return Rows(tables, [(name, value) for name, value in sequences])
+
+
+def write_rows(rows: Rows) -> None:
+    """Put ROWS into the app's empty PostgreSQL database, sequences where they were."""
+    with db.engine.begin() as connection:
+        for table, found in rows.tables:
+            if found:
+                connection.execute(table.insert(), found)
+        for name, value in rows.sequences:
+            connection.execute(text("SELECT setval(:name, :value)"), {"name": name, "value": value})
+
+
+RESTART_SEQUENCES = (
+    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+    "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+)
 
 
 @pytest.fixture(params=["missing", "unreadable"])

@@ -31,7 +31,6 @@ from tests.docs_examples import (
 from tests.e2e.concurrency_support import own_database
 from tests.server import flask_ok, free_port, serve, server_environ, site_config
 
-pytestmark = pytest.mark.xdist_group("docs")  # one demo server for the module
 BACKEND = "postgresql" if os.environ.get("OAUTHAPP_TEST_DATABASE_URL") else "sqlite"
 EXAMPLES_RUN = 23
 EXAMPLES_NOT_RUN = 16

@@ -21,6 +21,7 @@ from tests.token.helpers import client_credentials
 
 world = applications.world  # the fixtures of the applications world
 world_snapshot = applications.world_snapshot
+world_rows = applications.world_rows
 BASE = "/api/admin"
 PROBLEM = "application/problem+json"
 MANAGE = scopes.MANAGE

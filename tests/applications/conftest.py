@@ -19,8 +19,18 @@ from werkzeug.test import TestResponse
 from oauthapp import create_app
 from oauthapp.extensions import db
 from oauthapp.models import Grant, Kind, Role
+from oauthapp.usage import recorder_of
 from tests.accounts.helpers import log_in
-from tests.conftest import TEST_DATABASE_URL, base_settings, config_env, deep_merge
+from tests.conftest import (
+    TEST_DATABASE_URL,
+    Rows,
+    base_settings,
+    config_env,
+    deep_merge,
+    empty_all,
+    read_rows,
+    write_rows,
+)
 from tests.factories import make_application, make_customer, make_org, make_user
 
 GRID = "/admin/oauth2/"
@@ -82,10 +92,14 @@ STOREFRONT_NAMES = ("Carol Store", "Olga Store")
 
 @pytest.fixture
 def world(app: Flask, request: pytest.FixtureRequest) -> World:
-    """The world in this test's database: built there on PostgreSQL, copied in on SQLite."""
+    """The world in this test's database, copied in from the one built for the run."""
     if TEST_DATABASE_URL:
+        rows, built = request.getfixturevalue("world_rows")
         with app.app_context():
-            return build_world()
+            db.session.remove()
+            empty_all()
+            write_rows(rows)
+        return built
     snapshot, built = request.getfixturevalue("world_snapshot")
     with app.app_context():
         db.session.remove()
@@ -120,6 +134,28 @@ def world_snapshot(
         db.session.remove()
         db.engine.dispose()
     return snapshot, built
+
+
+@pytest.fixture(scope="session")
+def world_rows(
+    postgres_ready: bool, key_pair: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Rows, World]:
+    """On PostgreSQL, the world's rows, built once per run in the emptied test database."""
+    folder = tmp_path_factory.mktemp("world")
+    settings = deep_merge(base_settings(folder, key_pair), {"database": {"url": TEST_DATABASE_URL}})
+    with config_env(folder):
+        app = create_app(settings)
+    with app.app_context():
+        try:
+            built = build_world()
+            db.session.remove()
+            rows = read_rows()
+        finally:
+            recorder_of(app).stop()
+            db.session.remove()
+            empty_all()
+            db.engine.dispose()
+    return rows, built
 
 
 def build_world() -> World:
