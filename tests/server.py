@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -113,6 +115,34 @@ def flask_ok_together(env: dict[str, str], *commands: Sequence[str]) -> list[str
                 process.kill()
                 process.wait(timeout=10)
     return outputs
+
+
+def flask_batch(env: dict[str, str], *commands: Sequence[str]) -> list[str]:
+    """Run CLI commands one after the other in one process (each must succeed); their outputs.
+
+    For a test's set-up: the app starts once for all of them (tests/cli_batch.py). The commands
+    themselves, one process each, are what tests/cli and tests/e2e/test_third_party_clients.py
+    try.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        results_path = Path(folder) / "results.json"
+        process = subprocess.run(
+            [sys.executable, "-m", "tests.cli_batch", str(results_path),
+             json.dumps([list(args) for args in commands])],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+            timeout=CLI_TIMEOUT * len(commands), check=False,
+        )  # fmt: skip
+        assert process.returncode == 0 and results_path.exists(), (
+            f"the batch of flask commands exited {process.returncode}\n"
+            f"{process.stdout}{process.stderr}"
+        )
+        results = json.loads(results_path.read_text())
+    for args, result in zip(commands, results, strict=False):
+        assert result["code"] == 0, (
+            f"flask {' '.join(args)} exited {result['code']}\n{result['stdout']}{result['stderr']}"
+        )
+    assert len(results) == len(commands)
+    return [result["stdout"] for result in results]
 
 
 def _start(env: dict[str, str], args: Sequence[str]) -> subprocess.Popen[str]:

@@ -41,8 +41,8 @@ from tests.e2e.concurrency_support import (
 )
 from tests.server import (
     SQLITE_PASS_ONLY,
+    flask_batch,
     flask_ok,
-    flask_ok_together,
     free_port,
     serve,
     server_environ,
@@ -97,10 +97,11 @@ def site(
         env = server_environ(
             write_config(folder, "strict.yml", f"http://127.0.0.1:{port}", database_url)
         )
-        flask_ok(env, "db", "upgrade")
-        flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
-        _, *created = flask_ok_together(
+        *_, created_mobile, created_switchable = flask_batch(
             env,
+            ("db", "upgrade"),
+            ("oauth", "generate-keys"),
+            ("orgs", "create", ORG),
             ("users", "create", USERNAME, "--email", "olivia@example.com", "--password", PASSWORD,
              "--org", ORG, "--role", "ADMINISTRATOR"),
             ("oauth", "create-app", "--org", ORG, "--name", "Mobile app", "--grant", "password",
@@ -108,7 +109,7 @@ def site(
             ("oauth", "create-app", "--org", ORG, "--name", "Switchable", "--grant", "password",
              "--json"),
         )  # fmt: skip
-        password_app, switchable = (credentials(output) for output in created)
+        password_app, switchable = (credentials(o) for o in (created_mobile, created_switchable))
         with serve(env, folder / "flask-run.log", port) as base:
             yield Site(backend, folder, database_url, env, base, password_app, switchable)
 

@@ -54,8 +54,8 @@ from tests.e2e.freshness_support import (
 from tests.e2e.test_concurrency import ORG, PASSWORD, USERNAME, BackOffice
 from tests.server import (
     SQLITE_PASS_ONLY,
+    flask_batch,
     flask_ok,
-    flask_ok_together,
     free_port,
     server_environ,
     site_config,
@@ -76,8 +76,6 @@ BACKENDS = [
         ),
     ),
 ]
-# One worker runs the whole module, so that its servers start once (with `--dist loadgroup`).
-pytestmark = pytest.mark.xdist_group("freshness")
 
 
 @dataclass(frozen=True)
@@ -153,24 +151,23 @@ def world(
             "security": {"failed_login_limit": FAILED_LOGIN_LIMIT, "lockout_duration": 0},
         }  # fmt: skip
         env = server_environ(site_config(shared, ISSUER, settings=settings))
-        flask_ok(env, "db", "upgrade")
-        flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
-        *_, mobile_output = flask_ok_together(
+        postgresql = backend == "postgresql"
+        wanted = {**APPS, **(CHANNEL_APPS if postgresql else {})}
+        outputs = flask_batch(
             env,
+            ("db", "upgrade"),
+            ("oauth", "generate-keys"),
+            ("orgs", "create", ORG),
             ("users", "create", USERNAME, "--email", f"{USERNAME}@example.com", "--password",
              PASSWORD, "--org", ORG, "--role", "ADMINISTRATOR"),
             *[("users", "create", name, "--email", f"{name}@example.com", "--password", PASSWORD,
                "--org", ORG) for name in USERS],
             ("oauth", "create-app", "--org", ORG, "--name", "mobile", "--grant", "password",
              "--json"),
-        )  # fmt: skip
-        postgresql = backend == "postgresql"
-        wanted = {**APPS, **(CHANNEL_APPS if postgresql else {})}
-        outputs = flask_ok_together(
-            env,
             *[("oauth", "create-app", "--org", org, "--name", name, "--grant", grant,
                "--owner", owner, "--json") for name, (org, grant, owner) in wanted.items()],
         )  # fmt: skip
+        mobile_output, outputs = outputs[-len(wanted) - 1], outputs[-len(wanted) :]
         apps = {name: created(name, output) for name, output in zip(wanted, outputs, strict=True)}
         workers = [2, 1] if postgresql else [2]  # per instance
         with ExitStack() as stack:

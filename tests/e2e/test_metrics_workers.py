@@ -23,18 +23,22 @@ import pytest
 import requests
 
 from tests.e2e.concurrency_support import TIMEOUT, own_database
-from tests.e2e.test_third_party_clients import ORG, PASSWORD, USERNAME, create_apps
+from tests.e2e.test_third_party_clients import (
+    ORG,
+    PASSWORD,
+    USERNAME,
+    create_app_commands,
+    printed_credentials,
+)
 from tests.metrics.support import Samples, moved, parse
 from tests.server import (
-    flask_ok,
-    flask_ok_together,
+    flask_batch,
     free_port,
     serve_command,
     server_environ,
     site_config,
 )
 
-pytestmark = pytest.mark.xdist_group("metrics_workers")  # one server for the module
 BACKEND = "postgresql" if os.environ.get("OAUTHAPP_TEST_DATABASE_URL") else "sqlite"
 REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL", "")
 TOKENS = 12
@@ -62,13 +66,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             settings["rate_limit"] = {"storage_url": REDIS_URL}
         env = server_environ(site_config(folder, base, settings=settings))
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn.conf.py makes one
-        flask_ok(env, "db", "upgrade")
-        flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
-        flask_ok(env, "users", "create", USERNAME, "--email", "olivia@example.com",
-                 "--password", PASSWORD, "--org", ORG)  # fmt: skip
-        [service] = create_apps(
-            env, ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME)
-        )
+        *_, created = flask_batch(
+            env,
+            ("db", "upgrade"),
+            ("oauth", "generate-keys"),
+            ("orgs", "create", ORG),
+            ("users", "create", USERNAME, "--email", "olivia@example.com",
+             "--password", PASSWORD, "--org", ORG),
+            *create_app_commands(
+                ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME)
+            ),
+        )  # fmt: skip
+        [service] = printed_credentials([created])
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2",
                    "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "app:app"]  # fmt: skip
         log = folder / "gunicorn.log"
@@ -127,6 +136,12 @@ def test_every_scrape_counts_the_requests_of_both_workers(server: Server) -> Non
         duration = "oauthapp_http_request_duration_seconds_count"
         assert moved(before, after, duration, endpoint="token.token") == TOKENS + 1
 
+    # Each worker keeps its counts in a file of its own, in the folder gunicorn.conf.py made.
+    found = re.search(r"Metrics of the workers in (\S+)", server.log.read_text())
+    assert found, server.log.read_text()
+    files = {path.name for path in Path(found[1]).glob("counter_*.db")}
+    assert len(files) == 2, files  # both workers have answered by now
+
 
 def test_the_state_gauges_and_the_cache_are_shown(server: Server) -> None:
     for _ in range(TOKENS):
@@ -138,10 +153,3 @@ def test_the_state_gauges_and_the_cache_are_shown(server: Server) -> None:
     lookups = ("oauthapp_cache_hits_total", "oauthapp_cache_misses_total")
     assert sum(v for (name, labels), v in samples.items()
                if name in lookups and labels == (("area", "applications"),)) >= TOKENS  # fmt: skip
-
-
-def test_each_worker_keeps_its_counts_in_the_folder_gunicorn_made(server: Server) -> None:
-    found = re.search(r"Metrics of the workers in (\S+)", server.log.read_text())
-    assert found, server.log.read_text()
-    files = {path.name for path in Path(found[1]).glob("counter_*.db")}
-    assert len(files) == 2, files  # one per worker: both have counted requests

@@ -27,10 +27,15 @@ import pytest
 import requests
 
 from tests.e2e.concurrency_support import gunicorn, own_database
-from tests.e2e.test_third_party_clients import ORG, PASSWORD, USERNAME, create_apps
+from tests.e2e.test_third_party_clients import (
+    ORG,
+    PASSWORD,
+    USERNAME,
+    create_app_commands,
+    printed_credentials,
+)
 from tests.server import (
-    flask_ok,
-    flask_ok_together,
+    flask_batch,
     free_port,
     serve,
     server_environ,
@@ -84,12 +89,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "rate_limit": {"storage_url": f"redis://127.0.0.1:{closed_port()}/0"},
         }
         env = server_environ(site_config(folder, "http://127.0.0.1", settings=settings))
-        flask_ok(env, "db", "upgrade")
-        flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
-        flask_ok(env, "users", "create", USERNAME, "--email", "olivia@example.com",
-                 "--password", PASSWORD, "--org", ORG)  # fmt: skip
-        [app] = create_apps(env, ("--name", "Nightly sync", "--grant", "client_credentials",
-                                  "--owner", USERNAME))  # fmt: skip
+        *_, created = flask_batch(
+            env,
+            ("db", "upgrade"),
+            ("oauth", "generate-keys"),
+            ("orgs", "create", ORG),
+            ("users", "create", USERNAME, "--email", "olivia@example.com",
+             "--password", PASSWORD, "--org", ORG),
+            *create_app_commands(("--name", "Nightly sync", "--grant", "client_credentials",
+                                  "--owner", USERNAME)),
+        )  # fmt: skip
+        [app] = printed_credentials([created])
         env["OAUTHAPP_ACCESS_LOG"] = "-"
         port = free_port()
         with gunicorn(env, port, folder / "server.log", workers=1):

@@ -20,8 +20,14 @@ import requests
 from sqlalchemy.engine import make_url
 
 from tests.e2e.concurrency_support import gunicorn
-from tests.e2e.test_third_party_clients import ORG, PASSWORD, USERNAME, create_apps
-from tests.server import flask_ok, flask_ok_together, free_port, server_environ, site_config
+from tests.e2e.test_third_party_clients import (
+    ORG,
+    PASSWORD,
+    USERNAME,
+    create_app_commands,
+    printed_credentials,
+)
+from tests.server import flask_batch, free_port, server_environ, site_config
 
 DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL", "")
@@ -69,15 +75,19 @@ def pair(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
     )
     env = server_environ(config)
     _forget_counters()
-    flask_ok(env, "db", "upgrade")
-    flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
-    flask_ok(env, "users", "create", USERNAME, "--email", "olivia@example.com",
-             "--password", PASSWORD, "--org", ORG)  # fmt: skip
-    password_app, service_app = create_apps(
+    outputs = flask_batch(
         env,
-        ("--name", "Mobile app", "--grant", "password"),
-        ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME),
-    )
+        ("db", "upgrade"),
+        ("oauth", "generate-keys"),
+        ("orgs", "create", ORG),
+        ("users", "create", USERNAME, "--email", "olivia@example.com",
+         "--password", PASSWORD, "--org", ORG),
+        *create_app_commands(
+            ("--name", "Mobile app", "--grant", "password"),
+            ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME),
+        ),
+    )  # fmt: skip
+    password_app, service_app = printed_credentials(outputs[-2:])
     ports = free_port(), free_port()
     with ExitStack() as stack:
         for number, port in enumerate(ports):

@@ -20,8 +20,13 @@ import pytest
 import requests
 
 from tests.e2e.concurrency_support import TIMEOUT, gunicorn, own_database
-from tests.e2e.test_third_party_clients import ORG, PASSWORD, create_apps
-from tests.server import flask_ok, flask_ok_together, free_port, server_environ, site_config
+from tests.e2e.test_third_party_clients import (
+    ORG,
+    PASSWORD,
+    create_app_commands,
+    printed_credentials,
+)
+from tests.server import flask_batch, free_port, server_environ, site_config
 
 DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL", "")
@@ -54,10 +59,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "security": {"failed_login_limit": 0, "proxy_count": 1},
         }
         env = server_environ(site_config(folder, "https://oauth.example.test", settings=settings))
-        flask_ok(env, "db", "upgrade")
-        flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
-        flask_ok_together(env, *[user_creation(name) for name in USERS])
-        [client] = create_apps(env, ("--name", "Mobile app", "--grant", "password"))
+        *_, created = flask_batch(
+            env,
+            ("db", "upgrade"),
+            ("oauth", "generate-keys"),
+            ("orgs", "create", ORG),
+            *[user_creation(name) for name in USERS],
+            *create_app_commands(("--name", "Mobile app", "--grant", "password")),
+        )
+        [client] = printed_credentials([created])
         access_log = folder / "access.log"
         # Which worker answered each request: its pid, then the status.
         env["GUNICORN_CMD_ARGS"] = (

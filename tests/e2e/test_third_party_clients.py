@@ -78,6 +78,17 @@ class Deployment:
         return f"{self.base}/.well-known/jwks.json"
 
 
+def create_app_commands(*apps: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """`oauth create-app --org ORG … --json` for each of APPS, for `flask_batch`."""
+    return [("oauth", "create-app", "--org", ORG, *args, "--json") for args in apps]
+
+
+def printed_credentials(outputs: list[str]) -> list[Credentials]:
+    """The credentials `oauth create-app --json` printed in each of OUTPUTS."""
+    found = [json.loads(output.strip()) for output in outputs]
+    return [Credentials(data["client_id"], data["client_secret"]) for data in found]
+
+
 def create_apps(env: dict[str, str], *apps: tuple[str, ...]) -> list[Credentials]:
     """`oauth create-app --org ORG … --json` for each of APPS; the printed credentials."""
     commands = [("oauth", "create-app", "--org", ORG, *args, "--json") for args in apps]

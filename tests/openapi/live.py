@@ -23,7 +23,7 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAP
 
 from oauthapp.openapi.schemas import PROBLEM_MEDIA_TYPE
 from tests.e2e.concurrency_support import own_database
-from tests.server import flask_ok, flask_ok_together, free_port, serve, server_environ, site_config
+from tests.server import flask_batch, free_port, serve, server_environ, site_config
 
 ORG = "Acme"
 USERNAME = "olivia"
@@ -98,14 +98,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _create_apps(env: dict[str, str], **apps: tuple[str, ...]) -> dict[str, Credentials]:
-    commands = [("oauth", "create-app", "--org", ORG, "--name", name, *args, "--json")
-                for name, args in apps.items()]  # fmt: skip
-    printed = [json.loads(output) for output in flask_ok_together(env, *commands)]
-    return {
-        name: Credentials(data["client_id"], data["client_secret"])
-        for name, data in zip(apps, printed, strict=True)
-    }
+def _create_app_commands(**apps: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return [("oauth", "create-app", "--org", ORG, "--name", name, *args, "--json")
+            for name, args in apps.items()]  # fmt: skip
 
 
 @pytest.fixture(scope="module", name="live")
@@ -122,24 +117,30 @@ def _serve(folder: Path, database_url: str) -> Iterator[LiveAPI]:
         "rate_limit": {"storage_url": REDIS_URL},
     }
     env = server_environ(site_config(folder, f"http://127.0.0.1:{port}", settings=settings))
-    flask_ok(env, "db", "upgrade")
-    flask_ok_together(env, ("oauth", "generate-keys"), ("orgs", "create", ORG))
-    flask_ok_together(
+    cc = ("--grant", "client_credentials")
+    apps = {
+        "backoffice": (*cc, "--owner", USERNAME),
+        "storefront": (*cc, "--owner", CUSTOMER, "--storefront"),
+        "password": ("--grant", "password"),
+        "web": ("--grant", "authorization_code", "--redirect-uri", REDIRECT),
+        "manager": (*cc, "--owner", ADMINISTRATOR),  # for the management API
+    }
+    outputs = flask_batch(
         env,
+        ("db", "upgrade"),
+        ("oauth", "generate-keys"),
+        ("orgs", "create", ORG),
         ("users", "create", USERNAME, "--email", "olivia@example.com", "--password", PASSWORD,
          "--org", ORG),
         ("customers", "create", CUSTOMER, "--password", PASSWORD, "--org", ORG, "--name", "Carol"),
         ("users", "create", ADMINISTRATOR, "--email", "adele@example.com", "--password", PASSWORD,
          "--org", ORG, "--role", "ADMINISTRATOR"),
+        *_create_app_commands(**apps),
     )  # fmt: skip
-    cc = ("--grant", "client_credentials")
-    apps = _create_apps(
-        env,
-        backoffice=(*cc, "--owner", USERNAME),
-        storefront=(*cc, "--owner", CUSTOMER, "--storefront"),
-        password=("--grant", "password"),
-        web=("--grant", "authorization_code", "--redirect-uri", REDIRECT),
-        manager=(*cc, "--owner", ADMINISTRATOR),  # for the management API
-    )
+    printed = [json.loads(output) for output in outputs[-len(apps) :]]
+    credentials = {
+        name: Credentials(data["client_id"], data["client_secret"])
+        for name, data in zip(apps, printed, strict=True)
+    }
     with serve(env, folder / "server.log", port) as base:
-        yield LiveAPI(base, env, apps)
+        yield LiveAPI(base, env, credentials)
