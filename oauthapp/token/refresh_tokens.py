@@ -142,17 +142,20 @@ def claim_for_rotation(token: RefreshToken) -> bool:
     return True
 
 
-# The family's live tokens, locked until the transaction ends (the value is left as it is).
-_HOLD = (
-    update(_TABLE)
+# The family's live tokens, locked in the order of their ids: every request that locks more
+# than one of them takes them in that order, so two never wait for each other (a deadlock).
+# An UPDATE alone locks rows in the order its plan reads them, which differs between
+# concurrent statements once rows have moved. (SQLite has no row locks: the UPDATE takes the
+# database's write lock.)
+_LIVE_IN_ORDER = (
+    select(_TABLE.c.id)
     .where(_TABLE.c.family_id == bindparam("family"), _TABLE.c.revoked.is_(False))
-    .values(revoked=False)
+    .order_by(_TABLE.c.id)
+    .with_for_update()
 )
-_REVOKE = (
-    update(_TABLE)
-    .where(_TABLE.c.family_id == bindparam("family"), _TABLE.c.revoked.is_(False))
-    .values(revoked=True)
-)
+# Locked until the transaction ends (the value is left as it is).
+_HOLD = update(_TABLE).where(_TABLE.c.id.in_(_LIVE_IN_ORDER)).values(revoked=False)
+_REVOKE = update(_TABLE).where(_TABLE.c.id.in_(_LIVE_IN_ORDER)).values(revoked=True)
 
 
 def hold_family(family_id: str) -> bool:
