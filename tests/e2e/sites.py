@@ -23,7 +23,14 @@ import yaml
 
 from oauthapp.settings import ROOT
 from tests.e2e.relying_party import CLIENTS
-from tests.server import CLI_TIMEOUT, free_port, serve, server_environ, site_config
+from tests.server import (
+    CLI_TIMEOUT,
+    free_port,
+    serve,
+    serve_command,
+    server_environ,
+    site_config,
+)
 
 DATABASE = "oauthapp.sqlite"
 SECRET_KEY = "secret_key"
@@ -74,12 +81,14 @@ def run_site(
     mail: dict[str, object] | None = None,
     cors_origins: tuple[str, ...] = (),
     settings: dict[str, object] | None = None,
+    gunicorn: bool = False,
 ) -> Iterator[Site]:
     """Serve a copy of SEEDED from FOLDER until the block ends (without the key pair if not KEYS).
 
     MAIL names an SMTP server; without it, mail is written to FOLDER/mail as .eml files.
     CORS_ORIGINS may call the token endpoint and the APIs from a page of theirs. SETTINGS adds
-    or replaces whole top-level sections of the site's config.yml.
+    or replaces whole top-level sections of the site's config.yml. With GUNICORN the site runs as
+    `make serve` runs it (two workers) rather than under `flask run`.
     """
     for name in (DATABASE, SECRET_KEY, *(KEYS if keys else ())):
         shutil.copy2(seeded / name, folder / name)  # keeps the private key's mode 0600
@@ -90,6 +99,12 @@ def run_site(
         _allow_origins(config, cors_origins)
     env = server_environ(config)
     log = folder / "server.log"
+    if gunicorn:
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2",
+                   "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "app:app"]  # fmt: skip
+        with serve_command(command, env, log, f"{base}/login"):
+            yield Site(base, folder, log, env)
+        return
     with serve(env, log, port) as url:
         yield Site(url, folder, log, env)
 

@@ -62,7 +62,10 @@ def mail_site(
     smtp.start()
     mail = {"server": "127.0.0.1", "port": smtp.port, "timeout": 3}
     try:
-        with run_site(seeded, tmp_path_factory.mktemp("mail-e2e"), mail=mail) as site:
+        # Under gunicorn, as in production: `flask run` closes a response (and so sends its
+        # mail) only once it has read the connection to its end, which a browser may keep open.
+        folder = tmp_path_factory.mktemp("mail-e2e")
+        with run_site(seeded, folder, mail=mail, gunicorn=True) as site:
             yield MailSite(site, smtp)
     finally:
         smtp.stop()
