@@ -23,16 +23,9 @@ import pytest
 import requests
 
 from tests.e2e.concurrency_support import TIMEOUT, own_database
-from tests.e2e.test_third_party_clients import (
-    ORG,
-    PASSWORD,
-    USERNAME,
-    create_app_commands,
-    printed_credentials,
-)
+from tests.e2e.test_third_party_clients import USERNAME, set_up_with_apps
 from tests.metrics.support import Samples, moved, parse
 from tests.server import (
-    flask_batch,
     free_port,
     serve_command,
     server_environ,
@@ -66,18 +59,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             settings["rate_limit"] = {"storage_url": REDIS_URL}
         env = server_environ(site_config(folder, base, settings=settings))
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn.conf.py makes one
-        *_, created = flask_batch(
-            env,
-            ("db", "upgrade"),
-            ("oauth", "generate-keys"),
-            ("orgs", "create", ORG),
-            ("users", "create", USERNAME, "--email", "olivia@example.com",
-             "--password", PASSWORD, "--org", ORG),
-            *create_app_commands(
-                ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME)
-            ),
-        )  # fmt: skip
-        [service] = printed_credentials([created])
+        [service] = set_up_with_apps(
+            env, ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME)
+        )
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2",
                    "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "app:app"]  # fmt: skip
         log = folder / "gunicorn.log"

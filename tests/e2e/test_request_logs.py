@@ -28,14 +28,10 @@ import requests
 
 from tests.e2e.concurrency_support import gunicorn, own_database
 from tests.e2e.test_third_party_clients import (
-    ORG,
-    PASSWORD,
     USERNAME,
-    create_app_commands,
-    printed_credentials,
+    set_up_with_apps,
 )
 from tests.server import (
-    flask_batch,
     free_port,
     serve,
     server_environ,
@@ -89,17 +85,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "rate_limit": {"storage_url": f"redis://127.0.0.1:{closed_port()}/0"},
         }
         env = server_environ(site_config(folder, "http://127.0.0.1", settings=settings))
-        *_, created = flask_batch(
-            env,
-            ("db", "upgrade"),
-            ("oauth", "generate-keys"),
-            ("orgs", "create", ORG),
-            ("users", "create", USERNAME, "--email", "olivia@example.com",
-             "--password", PASSWORD, "--org", ORG),
-            *create_app_commands(("--name", "Nightly sync", "--grant", "client_credentials",
-                                  "--owner", USERNAME)),
-        )  # fmt: skip
-        [app] = printed_credentials([created])
+        [app] = set_up_with_apps(env, ("--name", "Nightly sync", "--grant", "client_credentials",
+                                       "--owner", USERNAME))  # fmt: skip
         env["OAUTHAPP_ACCESS_LOG"] = "-"
         port = free_port()
         with gunicorn(env, port, folder / "server.log", workers=1):

@@ -21,13 +21,11 @@ from sqlalchemy.engine import make_url
 
 from tests.e2e.concurrency_support import gunicorn
 from tests.e2e.test_third_party_clients import (
-    ORG,
     PASSWORD,
     USERNAME,
-    create_app_commands,
-    printed_credentials,
+    set_up_with_apps,
 )
-from tests.server import flask_batch, free_port, server_environ, site_config
+from tests.server import free_port, server_environ, site_config
 
 DATABASE_URL = os.environ.get("OAUTHAPP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("OAUTHAPP_TEST_REDIS_URL", "")
@@ -75,19 +73,11 @@ def pair(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
     )
     env = server_environ(config)
     _forget_counters()
-    outputs = flask_batch(
+    password_app, service_app = set_up_with_apps(
         env,
-        ("db", "upgrade"),
-        ("oauth", "generate-keys"),
-        ("orgs", "create", ORG),
-        ("users", "create", USERNAME, "--email", "olivia@example.com",
-         "--password", PASSWORD, "--org", ORG),
-        *create_app_commands(
-            ("--name", "Mobile app", "--grant", "password"),
-            ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME),
-        ),
-    )  # fmt: skip
-    password_app, service_app = printed_credentials(outputs[-2:])
+        ("--name", "Mobile app", "--grant", "password"),
+        ("--name", "Nightly sync", "--grant", "client_credentials", "--owner", USERNAME),
+    )
     ports = free_port(), free_port()
     with ExitStack() as stack:
         for number, port in enumerate(ports):

@@ -29,6 +29,7 @@ from requests_oauthlib import OAuth2Session
 
 from tests.server import (
     SQLITE_PASS_ONLY,
+    flask_batch,
     flask_ok,
     flask_ok_together,
     free_port,
@@ -81,6 +82,21 @@ class Deployment:
 def create_app_commands(*apps: tuple[str, ...]) -> list[tuple[str, ...]]:
     """`oauth create-app --org ORG … --json` for each of APPS, for `flask_batch`."""
     return [("oauth", "create-app", "--org", ORG, *args, "--json") for args in apps]
+
+
+def set_up_with_apps(env: dict[str, str], *apps: tuple[str, ...]) -> list[Credentials]:
+    """Schema, keys, ORG and USERNAME, then APPS, in one process (`flask_batch`); their
+    credentials."""
+    outputs = flask_batch(
+        env,
+        ("db", "upgrade"),
+        ("oauth", "generate-keys"),
+        ("orgs", "create", ORG),
+        ("users", "create", USERNAME, "--email", "olivia@example.com",
+         "--password", PASSWORD, "--org", ORG),
+        *create_app_commands(*apps),
+    )  # fmt: skip
+    return printed_credentials(outputs[len(outputs) - len(apps) :])
 
 
 def printed_credentials(outputs: list[str]) -> list[Credentials]:
